@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Copy the working tree to DIR/ansible_collections/incoplax/platform and print that path.
+# ansible-test needs the collection inside an ansible_collections tree; a symlink is not enough.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DIR=$1
+DEST=$DIR/ansible_collections/incoplax/platform
+rm -rf "$DEST"
+mkdir -p "$DEST"
+tar -C "$ROOT" --exclude=./.venv --exclude=./.ansible --exclude=./.git --exclude=./tests/output \
+    --exclude=./tests/integration/inventory --exclude='__pycache__' --exclude=./.pytest_cache \
+    --exclude=./.hypothesis --exclude=./build -cf - . | tar -C "$DEST" -xf -
+echo "$DEST"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: every gate runs, then the script fails if any gate failed.
+# Usage: tests/utils/run-tests.sh [step ...]   (default: every step)
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VENV=$("$ROOT/tests/utils/venv.sh") || { echo "venv set-up failed" >&2; exit 1; }
+export PATH=$VENV/bin:$PATH
+PY=$VENV/bin/python
+PYVER=$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/incoplax-tests.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+DEST=$("$ROOT/tests/utils/collection-tree.sh" "$WORK")
+export ANSIBLE_COLLECTIONS_PATH=$WORK ANSIBLE_HOME=$WORK/.ansible-home ANSIBLE_LOCALHOST_WARNING=False
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+cd "$DEST"
+
+# ansible-test bootstraps pip in its sanity venvs with a script it downloads; CI has no route to it.
+AT=$($PY -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+PIPV=$(grep -oP "pip='\K[0-9.]+" "$AT/_internal/python_requirements.py" || true)
+if [ -n "$PIPV" ]; then
+  install -D -m 0644 "$ROOT/tests/utils/get_pip.py" "$HOME/.ansible/test/cache/get_pip_${PIPV//./_}.py"
+fi
+
+step_sanity()      { ansible-test sanity --local --python "$PYVER" --color no; }
+step_units()       { ansible-test units --local --python "$PYVER" --color no; }
+step_emulator()    { $PY -m pytest -q -p no:cacheprovider tests/emulator; }
+step_integration() { $PY -m pytest -q -p no:cacheprovider -n 2 tests/integration; }
+step_lint()        { ansible-lint; }
+step_docs()        { antsibull-docs lint-collection-docs --plugin-docs .; }
+step_changelog()   { antsibull-changelog lint; }
+
+STEPS=("$@")
+[ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units emulator integration lint docs changelog)
+declare -a FAILED=()
+for step in "${STEPS[@]}"; do
+  echo "===== $step ====="
+  start=$SECONDS
+  if "step_$step"; then
+    echo "===== $step: ok ($((SECONDS - start)) s) ====="
+  else
+    echo "===== $step: FAILED ($((SECONDS - start)) s) ====="
+    FAILED+=("$step")
+  fi
+done
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "Gates that failed: ${FAILED[*]}"
+  exit 1
+fi
+echo "All gates green: ${STEPS[*]}"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create or refresh .venv with the pinned development tools (requirements-dev.txt).
+# Prints the venv path. Re-installs only when requirements-dev.txt changed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VENV=${INCOPLAX_VENV:-$ROOT/.venv}
+
+find_python() {
+  local candidate
+  for candidate in "${INCOPLAX_PYTHON:-}" "$(pyenv prefix 3.12.1 2>/dev/null)/bin/python" \
+                   "$HOME/.pyenv/versions/3.12.1/bin/python" python3.12 python3.13 python3; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "No Python >= 3.12 found (ansible-core 2.21 needs it); set INCOPLAX_PYTHON" >&2
+  return 1
+}
+
+stamp=$(sha256sum "$ROOT/requirements-dev.txt" | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/ansible-playbook" ] || [ "$(cat "$VENV/.requirements-stamp" 2>/dev/null)" != "$stamp" ]; then
+  python=$(find_python)
+  echo "Creating $VENV with $python" >&2
+  [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv==0.13.9 >&2
+  "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --compile-bytecode -r "$ROOT/requirements-dev.txt" >&2
+  echo "$stamp" > "$VENV/.requirements-stamp"
+fi
+echo "$VENV"
