@@ -24,11 +24,11 @@ from ansible_collections.incoplax.platform.plugins.module_utils._sessions import
     filter_sessions,
     group_by_id,
     identities_of,
+    index_by_user,
     lone_survivor,
     session_key,
     sort_entries,
     still_open,
-    user_sessions,
 )
 
 MAX_SESSION_ID_LENGTH = 1024
@@ -96,13 +96,17 @@ def plan(before, session_ids=None, users=None, domain=None, match=None, protecte
     protected_ids = identities_of(before, protected)
     if users:
         refuse_protected_users(users, protected_ids)
-        targets, not_open = [], []
+        by_user = index_by_user(before)
+        targets, not_open, covered = [], [], set()
         for user in users:
-            entries = user_sessions(before, domain, user)
-            if entries:
-                targets.append(Target(USER_TARGET, user, entries))
-            else:
+            entries = by_user.get((domain, user), [])
+            ids = {entry['session_id'] for entry in entries}
+            if not entries:
                 not_open.append(user)
+            elif not ids <= covered:
+                # The same account named by login and by id is logged out once.
+                targets.append(Target(USER_TARGET, user, entries))
+                covered |= ids
         return Plan(targets, not_open, [])
     if session_ids:
         by_id = group_by_id(before)

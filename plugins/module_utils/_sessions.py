@@ -71,9 +71,15 @@ def belongs_to(entry, identities):
     return entry.get('login') in identities or entry.get('user_id') in identities
 
 
-def user_sessions(entries, domain, user):
-    """Entries of one user (login or user id) in a domain."""
-    return [e for e in entries if e.get('domain') == domain and (e.get('login') == user or e.get('user_id') == user)]
+def index_by_user(entries):
+    """Entries keyed by (domain, login) and (domain, user_id), so each user is found in constant time."""
+    index = {}
+    for entry in entries:
+        domain = entry.get('domain')
+        for name in {entry.get('login'), entry.get('user_id')}:
+            if name is not None:
+                index.setdefault((domain, name), []).append(entry)
+    return index
 
 
 def group_by_id(entries):

@@ -388,7 +388,8 @@ def close_sessions(module):
     )
     if module.diff_mode:
         result['diff'] = diff_of(targets, after, module.check_mode, closed)
-    waited_for = [e for e in remaining if not any(e in t.entries for t in targets if t.error is not None)]
+    failed_ids = {e['session_id'] for t in targets if t.error is not None for e in t.entries}
+    waited_for = [e for e in remaining if e['session_id'] not in failed_ids]
     if failed_targets or (waited_for and params['wait']):
         result.update(failed=True, msg=_failure_message(failed_targets, waited_for, params['wait_timeout']))
     else:

@@ -85,6 +85,12 @@ def test_plan_by_user_matches_login_or_id_within_the_domain():
     assert plan.not_open == ['carol']
 
 
+def test_one_account_named_by_login_and_id_is_one_target():
+    plan = _close.plan(BEFORE, users=['alice', 'uid-alice'], domain='d')
+    assert [t.name for t in plan.targets] == ['alice']
+    assert plan.session_count == 2
+
+
 @pytest.mark.parametrize('kwargs', [
     {'users': ['keeper'], 'domain': 'd'},
     {'users': ['uid-keeper'], 'domain': 'd'},
