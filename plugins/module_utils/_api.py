@@ -266,4 +266,7 @@ def _network_reason(exc):
         reason = inner
     text = _first_line(reason)
     # urllib3 prefixes the connection object's repr: keep the human part after it.
-    return text.split(': ', 1)[-1] if text.startswith('<') else text
+    marker = 'Failed to establish a new connection: '
+    if marker in text:
+        return 'connection failed: ' + text.split(marker, 1)[1]
+    return text.split(': ', 1)[-1] if text.startswith(('<', 'HTTP')) else text

@@ -76,7 +76,8 @@ def index_by_user(entries):
     index = {}
     for entry in entries:
         domain = entry.get('domain')
-        for name in {entry.get('login'), entry.get('user_id')}:
+        login, user_id = entry.get('login'), entry.get('user_id')
+        for name in (login, user_id) if login != user_id else (login,):
             if name is not None:
                 index.setdefault((domain, name), []).append(entry)
     return index

@@ -71,8 +71,8 @@ def test_max_sessions_guard_closes_nothing(server, run_module):
 
 def test_check_mode_sends_only_the_listing(server, run_module):
     server.add(json_body=SESSIONS)
-    code, result = run_module(ws_session.main, args(server, user=['alice', 'bob'], domain='d', _ansible_check_mode=True,
-                                                     _ansible_diff=True))
+    module_args = args(server, user=['alice', 'bob'], domain='d', _ansible_check_mode=True, _ansible_diff=True)
+    code, result = run_module(ws_session.main, module_args)
     assert code == 0 and result['changed'] is True
     assert [e['session_id'] for e in result['closed']] == ['s1', 's2']
     assert [r['method'] for r in server.requests] == ['GET']
@@ -85,8 +85,8 @@ def test_logout_posts_per_user_and_verifies(server, run_module):
     server.add(json_body={'status': 'logged out all sessions but current'})
     server.add(json_body={'status': 'logged out all sessions but current'})
     server.add(json_body=SESSIONS[2:])
-    code, result = run_module(ws_session.main, args(server, user=['alice', 'u-b'], domain='d', sites='all',
-                                                     concurrency=1))
+    module_args = args(server, user=['alice', 'u-b'], domain='d', sites='all', concurrency=1)
+    code, result = run_module(ws_session.main, module_args)
     assert code == 0 and result['changed'] is True
     assert result['counts']['total'] == 2 and result['counts']['by_site'] == {'central': 1, 'east': 1}
     posts = [json.loads(r['body']) for r in server.requests if r['method'] == 'POST']

@@ -1,0 +1,52 @@
+"""Fixtures for the emulator tests (see emulator_testlib.py)."""
+
+import pathlib
+import sys
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+# The test helpers and the emulator package (also passed to the subprocess via PYTHONPATH).
+for _path in (HERE, HERE.parents[1] / 'extensions' / 'emulator'):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from emulator_testlib import SAMPLE, Emulator  # noqa: E402 pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope='session')
+def shared_emulator():
+    """One seeded emulator for the whole run; tests reset or load it before use."""
+    emulator = Emulator('--seed', '3')
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emu(shared_emulator):  # pylint: disable=redefined-outer-name
+    """The shared emulator, reset to its start-up state."""
+    shared_emulator.reset()
+    return shared_emulator
+
+
+@pytest.fixture
+def sample(shared_emulator):  # pylint: disable=redefined-outer-name
+    """The shared emulator, reset and loaded with ``SAMPLE`` (caller's own session: own-0001)."""
+    shared_emulator.reset()
+    shared_emulator.load(SAMPLE)
+    return shared_emulator
+
+
+@pytest.fixture
+def start_emulator():
+    """Factory for extra emulator processes with their own options; all are stopped afterwards."""
+    started = []
+
+    def start(*args):
+        emulator = Emulator(*args)
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()

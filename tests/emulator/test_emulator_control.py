@@ -1,0 +1,76 @@
+"""The control interface: state, counters, request log, reset and load."""
+
+import requests
+
+from emulator_testlib import SAMPLE
+
+
+def test_state_counts_only_vendor_requests(sample):
+    sample.get('all')
+    sample.get('bogus')
+    sample.logout({'action': 'logout', 'domain': 'master.domain', 'user': 'alice'})
+    sample.delete('no-such-id')
+    requests.get(sample.vendor, timeout=10)
+    requests.get(sample.url + '/elsewhere', timeout=10)
+    sample.state()
+    state = sample.state()
+    assert state['counters'] == {
+        'GET': 3, 'POST': 1, 'DELETE': 1, 'total': 5, 'connection_resets': 0,
+        'by_status': {'200': 2, '400': 1, '404': 1, '401': 1},
+    }
+    log = state['requests']
+    assert [entry['status'] for entry in log] == [200, 400, 200, 404, 401]
+    assert log[0] == {'method': 'GET', 'path': '/rest/v1/master/logicalroles/ws/sessions', 'query': 'sites=%22all%22', 'body': None, 'status': 200}
+    assert log[2]['body'] == {'action': 'logout', 'domain': 'master.domain', 'user': 'alice'}
+    assert log[3]['path'].endswith('/sessions/no-such-id')
+    assert 'Authorization' not in str(log) and 'emulator-token' not in str(log)
+
+
+def test_state_document(sample):
+    state = sample.state()
+    assert state['current_site'] == 'central' and state['sites'] == ['central', 'east', 'west']
+    assert state['caller_session_id'] == 'own-0001'
+    assert state['session_count'] == len(state['sessions']) == 9
+    assert all(isinstance(entry['ttl'], int) and entry['ttl'] > 0 for entry in state['sessions'])
+    cheap = sample.state(sessions=False)
+    assert 'sessions' not in cheap and cheap['session_count'] == 9
+
+
+def test_reset_restores_data_and_zeroes_counters(emu):
+    before = emu.state()['sessions']
+    emu.delete(before[-1]['session_id'], 'all')
+    emu.load(SAMPLE)
+    assert emu.state()['counters']['total'] == 0
+    emu.get()
+    assert emu.reset() == {'status': 'reset'}
+    after = emu.state()
+    assert after['counters']['total'] == 0 and after['requests'] == []
+    assert [dict(entry, ttl=0) for entry in after['sessions']] == [dict(entry, ttl=0) for entry in before]
+
+
+def test_load_replaces_data(emu):
+    assert emu.load(SAMPLE) == {'status': 'loaded', 'sessions': 9}
+    assert len(emu.sessions('all')) == 9
+    fixture = {'sessions': [{'session_id': 'only', 'login': 'z', 'user_id': 'uz', 'site': 'north', 'session_type': 'websocket',
+                             'domain': 'd', 'ttl': 50, 'connections': []}]}
+    emu.load(fixture)
+    state = emu.state()
+    assert state['current_site'] == 'north' and state['sites'] == ['north']
+    assert emu.sessions() == [dict(fixture['sessions'][0], ttl=50)]
+
+
+def test_load_rejects_bad_fixtures(emu):
+    for fixture in ({'sessions': [{'session_id': 'x'}]}, {'sessions': 'x'}, [1],
+                    {'sessions': [], 'current_site': 'a', 'credentials': {'tokens': {'t': {'login': 'a'}}}},
+                    {'sessions': [{'session_id': 'x', 'login': 'z', 'user_id': 'uz', 'site': 'a', 'session_type': 'ftp', 'domain': 'd'}]}):
+        response = requests.post(emu.url + '/_emulator/load', json=fixture, timeout=10)
+        assert response.status_code == 400 and response.json()['error']
+    response = requests.post(emu.url + '/_emulator/load', data=b'{', timeout=10)
+    assert response.status_code == 400
+    assert emu.state(sessions=False)['session_count'] > 0
+
+
+def test_control_unknown_and_wrong_method(emu):
+    assert requests.get(emu.url + '/_emulator/nothing', timeout=10).status_code == 404
+    response = requests.get(emu.url + '/_emulator/reset', timeout=10)
+    assert response.status_code == 405 and response.headers['Allow'] == 'POST'
