@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import requests
 
@@ -20,6 +21,9 @@ EMULATOR_DIR = pathlib.Path(__file__).resolve().parents[2] / 'extensions' / 'emu
 VENDOR_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 TOKEN = 'emulator-token'
 START_TIMEOUT = 30
+# Generous safety limits for waiting on the emulator (exit, requests to finish); never speed assertions.
+STOP_TIMEOUT = 30
+IDLE_TIMEOUT = 30
 
 
 class Emulator:
@@ -59,15 +63,15 @@ class Emulator:
         self.stderr.seek(0)
         return self.stderr.read().decode('utf-8', 'replace')
 
-    def stop(self):
-        """SIGTERM, then kill if it does not exit; returns the exit code."""
+    def stop(self, signum=signal.SIGTERM):
+        """Send ``signum`` (SIGTERM), then kill if it does not exit; returns the exit code (-9 when killed)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signum)
             try:
-                self.process.wait(10)
+                self.process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(10)
+                self.process.wait(STOP_TIMEOUT)
         self.process.stdout.close()
         return self.process.returncode
 
@@ -123,6 +127,25 @@ class Emulator:
     def faults(self, spec):
         """POST /_emulator/faults."""
         return self.control('POST', 'faults', spec)
+
+    def counters(self):
+        """The counters of the state document."""
+        return self.state(sessions=False)['counters']
+
+    def wait_in_flight(self, wanted):
+        """Poll the counters until ``in_flight == wanted`` and return them.
+
+        A request's in-flight time ends just after its answer is written, so right after a client has its
+        answer the counter may still include it; a request sleeping in hang_ms stays in flight after the
+        client gave up. IDLE_TIMEOUT is only a safety net against hanging forever.
+        """
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while True:
+            counters = self.counters()
+            if counters['in_flight'] == wanted or time.monotonic() > deadline:
+                assert counters['in_flight'] == wanted, counters
+                return counters
+            time.sleep(0.02)
 
 
 def _session(session_id, login, user_id, site, session_type='http', domain='master.domain', ttl=600, connections=None):

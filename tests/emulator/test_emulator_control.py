@@ -13,11 +13,18 @@ def test_state_counts_only_vendor_requests(sample):
     requests.get(sample.vendor, timeout=10)
     requests.get(sample.url + '/elsewhere', timeout=10)
     sample.state()
+    sample.wait_in_flight(0)
     state = sample.state()
-    assert state['counters'] == {
+    counters = state['counters']
+    busy = counters.pop('busy_seconds')
+    max_in_flight = counters.get('max_in_flight')
+    assert counters == {
         'GET': 3, 'POST': 1, 'DELETE': 1, 'total': 5, 'connection_resets': 0,
-        'by_status': {'200': 2, '400': 1, '404': 1, '401': 1},
+        'by_status': {'200': 2, '400': 1, '404': 1, '401': 1}, 'in_flight': 0, 'max_in_flight': max_in_flight,
     }
+    # Sequential requests, but one may start before the previous one has left the in-flight count.
+    assert max_in_flight >= 1
+    assert isinstance(busy, float) and busy > 0
     log = state['requests']
     assert [entry['status'] for entry in log] == [200, 400, 200, 404, 401]
     assert log[0] == {'method': 'GET', 'path': '/rest/v1/master/logicalroles/ws/sessions', 'query': 'sites=%22all%22', 'body': None, 'status': 200}
@@ -42,9 +49,11 @@ def test_reset_restores_data_and_zeroes_counters(emu):
     emu.load(SAMPLE)
     assert emu.state()['counters']['total'] == 0
     emu.get()
+    emu.wait_in_flight(0)
     assert emu.reset() == {'status': 'reset'}
     after = emu.state()
     assert after['counters']['total'] == 0 and after['requests'] == []
+    assert after['counters']['busy_seconds'] == 0 and after['counters']['max_in_flight'] == 0
     assert [dict(entry, ttl=0) for entry in after['sessions']] == [dict(entry, ttl=0) for entry in before]
 
 

@@ -3,17 +3,15 @@
 import argparse
 import functools
 import os
+import queue
 import signal
 import sys
+import threading
 
 from .emulator import Emulator, StartupConfig, load_fixture_file
 from .faults import GARBAGE_KINDS, validate
 from .server import make_server
 from .store import DataError, fixture_dataset, seeded_dataset
-
-
-class _Stop(Exception):
-    """Raised by the signal handler to leave serve_forever() in the main thread."""
 
 
 def _names(text):
@@ -88,8 +86,30 @@ def _write_port_file(path, port):
     os.replace(temporary, path)
 
 
-def _stop(_signum, _frame):
-    raise _Stop()
+def _install_stop_handlers(server):
+    """SIGTERM/SIGINT make serve_forever() return normally.
+
+    The handler runs in the main thread, inside serve_forever(), so it must not call ``server.shutdown()``
+    itself (that waits for serve_forever() to return: a deadlock), nor raise (the exception could land
+    anywhere, for example inside accept or thread start-up), nor start a thread (the main thread may have
+    been interrupted inside Thread.start() holding threading's internal lock). It only puts an item in a
+    SimpleQueue (whose put() is reentrant, unlike Event.set(), so even a second signal arriving in the middle
+    of the first handler is safe); a helper thread started beforehand takes it and calls ``shutdown()``,
+    which serve_forever() notices within its poll interval. Repeated signals are harmless.
+    """
+    requests = queue.SimpleQueue()
+
+    def shut_down():
+        requests.get()
+        server.shutdown()
+
+    threading.Thread(target=shut_down, name='emulator-shutdown', daemon=True).start()
+
+    def stop(signum, _frame):
+        requests.put(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def main(argv=None):
@@ -108,18 +128,32 @@ def main(argv=None):
         print('incoplax-emulator: cannot start: %s' % exc, file=sys.stderr)
         return 1
     try:
+        # Handlers first: a caller may send SIGTERM as soon as it has read the "listening" line.
+        _install_stop_handlers(server)
         if args.port_file:
             _write_port_file(args.port_file, server.server_address[1])
         print('incoplax-emulator listening on %s' % server.url, flush=True)
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        server.serve_forever(poll_interval=0.5)
-    except _Stop:
-        pass
+        server.serve_forever(poll_interval=0.2)
     finally:
+        # Closes the listening socket only: handler threads are daemons and never joined (Server.block_on_close),
+        # so an idle keep-alive connection or a request sleeping in latency_ms/hang_ms cannot delay the exit.
         server.server_close()
     return 0
 
 
+def _exit(code):
+    """Exit without interpreter finalization, which daemon handler threads still running could disturb.
+
+    (A daemon thread writing a --verbose log line when finalization starts can make Python abort on the
+    stderr lock.) Everything the emulator writes is flushed first; it registers no atexit handlers.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)  # pylint: disable=protected-access
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    _exit(main())

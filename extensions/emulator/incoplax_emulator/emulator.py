@@ -55,8 +55,10 @@ class StartupConfig:
     faults: dict = None
 
 
-def _zero_counters():
-    return {'GET': 0, 'POST': 0, 'DELETE': 0, 'total': 0, 'by_status': {}, 'connection_resets': 0}
+def _zero_counters(in_flight=0):
+    # in_flight is live (kept apart in Emulator._in_flight); max_in_flight restarts from the requests still in flight.
+    return {'GET': 0, 'POST': 0, 'DELETE': 0, 'total': 0, 'by_status': {}, 'connection_resets': 0,
+            'max_in_flight': in_flight, 'busy_seconds': 0.0}
 
 
 class Emulator:
@@ -72,6 +74,7 @@ class Emulator:
         self.caller = None
         self.counters = None
         self.requests = None
+        self._in_flight = 0
         self._install(self._prepare(config.make_dataset()), Faults(config.faults, config.seed))
 
     def _prepare(self, dataset):
@@ -90,7 +93,7 @@ class Emulator:
         self.store, self.credentials, self.caller = prepared
         if faults is not None:
             self.faults = faults
-        self.counters = _zero_counters()
+        self.counters = _zero_counters(self._in_flight)
         self.requests = collections.deque(maxlen=LOG_SIZE)
 
     # control interface
@@ -130,12 +133,31 @@ class Emulator:
                 'current_site': self.store.current_site, 'sites': self.store.sites,
                 'session_count': len(self.store), 'caller_session_id': self.caller['session_id'],
                 'identities': self.credentials.identities(), 'faults': self.faults.as_dict(),
-                'counters': self.counters, 'requests': list(self.requests),
+                'counters': self._counters_snapshot(), 'requests': list(self.requests),
             }
             text = json.dumps(summary)
             if include_sessions:
                 text = '%s, "sessions": %s}' % (text[:-1], self.store.render(None, now))
         return text.encode('utf-8')
+
+    def _counters_snapshot(self):
+        """The counters as shown by the state document (lock held)."""
+        counters = dict(self.counters, in_flight=self._in_flight)
+        counters['busy_seconds'] = round(counters['busy_seconds'], 6)
+        return counters
+
+    def begin_request(self):
+        """A vendor request is now in flight."""
+        with self._lock:
+            self._in_flight += 1
+            if self._in_flight > self.counters['max_in_flight']:
+                self.counters['max_in_flight'] = self._in_flight
+
+    def end_request(self, busy_seconds):
+        """A vendor request is done; ``busy_seconds``: its wall time without injected sleeps."""
+        with self._lock:
+            self._in_flight -= 1
+            self.counters['busy_seconds'] += max(busy_seconds, 0.0)
 
     def record(self, method, path, query, body, status):
         """Count one vendor request and log it (status None: connection reset without an answer)."""

@@ -168,17 +168,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _vendor(self, path, query, body):
+        """One vendor request, counted in flight from admission until its answer is sent (or the reset).
+
+        Its busy time is that wall time minus the injected latency_ms/hang_ms sleep.
+        """
         emulator = self.server.emulator
-        delay, fault = emulator.admit()
-        if delay:
-            time.sleep(delay)
-        if fault == 'reset':
-            emulator.record(self.command, path, query, _loggable(body), None)
-            self._reset_connection()
-            return
-        response = fault or self._vendor_answer(path, query, body)
-        emulator.record(self.command, path, query, _loggable(body), response.status)
-        self._send(response)
+        started = time.perf_counter()
+        slept = 0.0
+        emulator.begin_request()
+        try:
+            delay, fault = emulator.admit()
+            if delay:
+                asleep = time.perf_counter()
+                time.sleep(delay)
+                slept = time.perf_counter() - asleep
+            if fault == 'reset':
+                emulator.record(self.command, path, query, _loggable(body), None)
+                self._reset_connection()
+                return
+            response = fault or self._vendor_answer(path, query, body)
+            emulator.record(self.command, path, query, _loggable(body), response.status)
+            self._send(response)
+        finally:
+            emulator.end_request(time.perf_counter() - started - slept)
 
     def _vendor_answer(self, path, query, body):
         emulator = self.server.emulator
@@ -232,9 +244,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Server(http.server.ThreadingHTTPServer):
-    """Threaded server (daemon threads, deep accept queue) with the TLS handshake done per thread."""
+    """Threaded server (daemon threads never joined, deep accept queue) with the TLS handshake done per thread."""
 
     daemon_threads = True
+    # server_close() never waits for handler threads: shutdown must not hang on an idle keep-alive connection
+    # or a request sleeping in latency_ms/hang_ms.
+    block_on_close = False
     request_queue_size = 128
     allow_reuse_address = True
 
