@@ -124,8 +124,11 @@ def plan(before, session_ids=None, users=None, domain=None, match=None, protecte
         return Plan(targets, not_open, [])
     matched = filter_sessions(before, match)
     skipped = [entry for entry in matched if belongs_to(entry, protected_ids)]
-    wanted = [entry for entry in matched if not belongs_to(entry, protected_ids)]
-    targets = [Target(SESSION_TARGET, session_id, entries) for session_id, entries in group_by_id(wanted).items()]
+    wanted_ids = {entry['session_id'] for entry in matched if not belongs_to(entry, protected_ids)}
+    # The DELETE of an id closes its http and websocket entries alike, so both are the target's, matched or not.
+    by_id = group_by_id(before)
+    targets = [Target(SESSION_TARGET, session_id, entries) for session_id, entries in by_id.items()
+               if session_id in wanted_ids]
     return Plan(targets, [], skipped)
 
 

@@ -103,6 +103,11 @@ def test_protected_targets_fail_whether_named_by_login_or_id(kwargs):
         _close.plan(BEFORE, protected=['uid-keeper'], **kwargs)
 
 
+def test_match_on_one_entry_targets_both_entries_of_the_session():
+    plan = _close.plan(BEFORE, match={'session_type': ['websocket']})
+    assert [(t.name, len(t.entries)) for t in plan.targets] == [('a1', 2)]
+
+
 def test_match_skips_protected_sessions():
     plan = _close.plan(BEFORE, match={'site': ['east']}, protected=['uid-keeper'])
     assert [t.name for t in plan.targets] == ['a2', 'b1']
