@@ -160,9 +160,37 @@ def forced_logout_evidence(result, output_format='json', cluster=None):
     raise AnsibleFilterError('forced_logout_evidence: format must be json or markdown, got %r' % (output_format,))
 
 
+TOTAL_KEYS = ('users', 'before', 'closed', 'closed_by_sweeps', 'spared', 'remaining', 'failed_targets')
+
+
+def forced_logout_totals(results):
+    """Counts over several clusters, from {cluster: forced_logout_result or None}.
+
+    A cluster without a result (unreachable, or failed before the role could record anything) makes the
+    whole run not ok: a workflow must never read success while a cluster was not contained.
+    """
+    if not isinstance(results, Mapping):
+        raise AnsibleFilterError('forced_logout_totals: expected a dict of cluster name to forced_logout_result')
+    totals = dict.fromkeys(TOTAL_KEYS, 0)
+    failed = []
+    check_mode = False
+    for cluster, result in sorted(results.items()):
+        if not isinstance(result, Mapping) or 'counts' not in result:
+            failed.append(cluster)
+            continue
+        for key in TOTAL_KEYS:
+            totals[key] += int(result['counts'].get(key) or 0)
+        check_mode = check_mode or bool(result.get('check_mode'))
+        if result.get('failure') or (result['counts'].get('remaining') and not result.get('check_mode')):
+            failed.append(cluster)
+    totals.update(clusters=len(results), failed_clusters=failed, ok=not failed, check_mode=check_mode)
+    return totals
+
+
 class FilterModule:
     def filters(self):
         return {
             'forced_logout_report': forced_logout_report,
             'forced_logout_evidence': forced_logout_evidence,
+            'forced_logout_totals': forced_logout_totals,
         }

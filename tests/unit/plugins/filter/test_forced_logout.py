@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.incoplax.platform.plugins.filter.forced_logout import (
     forced_logout_evidence,
     forced_logout_report,
+    forced_logout_totals,
 )
 
 
@@ -103,3 +104,16 @@ def test_markdown_marks_check_mode_and_failures():
 def test_evidence_rejects_unknown_format():
     with pytest.raises(AnsibleFilterError, match='json or markdown'):
         forced_logout_evidence(forced_logout_report(data()), 'pdf')
+
+
+def test_totals_add_up_clusters_and_flag_any_that_was_not_contained():
+    good = forced_logout_report(data())
+    failed = forced_logout_report(data(failure='Close: HTTP 500'))
+    totals = forced_logout_totals({'a': good, 'b': failed, 'c': None})
+    assert totals['clusters'] == 3 and totals['closed'] == 4 and totals['before'] == 6
+    assert totals['failed_clusters'] == ['b', 'c'] and totals['ok'] is False
+
+
+def test_totals_ok_when_every_cluster_is_contained():
+    totals = forced_logout_totals({'a': forced_logout_report(data()), 'b': forced_logout_report(data())})
+    assert totals['ok'] is True and totals['failed_clusters'] == [] and totals['spared'] == 2
