@@ -38,3 +38,7 @@ echo "   listening on $INCOPLAX_URL"
 mkdir -p "$EVIDENCE"
 ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$PY" \
   -e "demo_evidence_dir=$EVIDENCE" "$ROOT/extensions/demo/demo.yml"
+
+echo
+echo "== Evidence for the incident ticket: $EVIDENCE/DEMO-INC-1.md (and .json); audit: $EVIDENCE/audit/"
+sed -n '1,30p' "$EVIDENCE/DEMO-INC-1.md"

@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the incoplax.platform collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Integration tests of the session_audit role and the incoplax.platform.session_audit playbook.
+
+Real ansible-playbook against the real emulator holding an exact fixture: the reports, the findings,
+read-only behaviour, check mode, idempotence and input validation.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROLE = 'incoplax.platform.session_audit'
+PLAYBOOK = 'incoplax.platform.session_audit'
+SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
+MASTER = 'master.domain'
+BRANCH = 'branch.domain'
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
+ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
+ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
+BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
+CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
+ROOT_ID = '40070000-0176-99e7-5545-b0b0b0b0b0b0'
+
+ADMIN_1 = '16d72c4c-0176-99e7-5545-000000000001'
+ALICE_1 = '16d72c4c-0176-99e7-5545-000000000002'
+ALICE_2 = '16d72c4c-0176-99e7-5545-000000000003'
+ALICE_3 = '16d72c4c-0176-99e7-5545-000000000004'
+BOB_WS = '16d72c4c-0176-99e7-5545-000000000005'
+CAROL_1 = '16d72c4c-0176-99e7-5545-000000000006'
+CAROL_2 = '16d72c4c-0176-99e7-5545-000000000007'
+ROOT_1 = '16d72c4c-0176-99e7-5545-000000000008'
+ALICE_BRANCH = '16d72c4c-0176-99e7-5545-000000000009'
+
+ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
+DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
+
+
+def _entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None):
+    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
+             'login': login, 'user_id': user_id, 'ttl': 36000}
+    if connections is not None:
+        entry['connections'] = connections
+    return entry
+
+
+# alice (master): 3 sessions on central and east, one listed as http and websocket -> over a limit of 2, on two sites.
+# bob: one websocket session with a dead connection. carol: 2 sessions on one site -> no finding.
+# admin (by login) and root (by user id, in another domain) are privileged. alice in branch.domain is another user.
+FIXTURE = {
+    'current_site': 'central',
+    'sites': ['central', 'east', 'west'],
+    'sessions': [
+        _entry(ADMIN_1, 'http', 'central', 'admin', ADMIN_ID),
+        _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
+        _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE]),
+        _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
+        _entry(ALICE_3, 'http', 'east', 'alice', ALICE_ID),
+        _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID, connections=[ALIVE, DEAD]),
+        _entry(CAROL_1, 'http', 'central', 'carol', CAROL_ID),
+        _entry(CAROL_2, 'http', 'central', 'carol', CAROL_ID),
+        _entry(ROOT_1, 'http', 'west', 'root', ROOT_ID, domain=BRANCH),
+        _entry(ALICE_BRANCH, 'http', 'west', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+    ],
+}
+
+SETTINGS = {'session_audit_max_sessions_per_user': 2, 'session_audit_privileged_users': ['admin', ROOT_ID]}
+
+FINDINGS = {
+    'users_over_limit': [
+        {'domain': MASTER, 'login': 'alice', 'user_id': ALICE_ID, 'sessions': 3, 'sites': ['central', 'east']},
+    ],
+    'multi_site_users': [
+        {'domain': MASTER, 'login': 'alice', 'user_id': ALICE_ID, 'sites': ['central', 'east']},
+    ],
+    'dead_websocket_connections': [
+        {'session_id': BOB_WS, 'login': 'bob', 'domain': MASTER, 'site': 'west', 'conn_id': DEAD['conn_id'],
+         'node': DEAD['node'], 'pid': DEAD['pid']},
+    ],
+    'privileged_sessions': [
+        {'session_id': ROOT_1, 'session_type': 'http', 'login': 'root', 'user_id': ROOT_ID, 'domain': BRANCH, 'site': 'west'},
+        {'session_id': ADMIN_1, 'session_type': 'http', 'login': 'admin', 'user_id': ADMIN_ID, 'domain': MASTER, 'site': 'central'},
+    ],
+    'counts': {'users_over_limit': 1, 'multi_site_users': 1, 'dead_websocket_connections': 1, 'privileged_sessions': 2,
+               'sessions': 10, 'unique_sessions': 9, 'users': 6},
+}
+
+CSV_HEADER = ['session_id', 'session_type', 'login', 'user_id', 'domain', 'site', 'ttl', 'connections', 'dead_connections']
+TIMESTAMP_NAME = re.compile(r'^\d{8}T\d{6}Z$')
+
+
+@pytest.fixture
+def api(emulator):
+    """The shared emulator holding exactly FIXTURE, counters at zero."""
+    emulator.load(copy.deepcopy(FIXTURE))
+    assert emulator.state()['counters']['total'] == 0
+    return emulator
+
+
+class Run:
+    """rc, output and task results of one ansible-playbook run (results from the harness' callback)."""
+
+    def __init__(self, rc, stdout, stderr, results):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    def describe(self):
+        return 'rc=%s\n--- stdout ---\n%s\n--- stderr ---\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-4000:])
+
+    def statuses(self):
+        return [(item['task'], item['status']) for item in self.results]
+
+    def task(self, name):
+        """The one result whose task name ends with ``name`` (role tasks carry a role prefix)."""
+        found = [item for item in self.results if item['task'] == name or item['task'].endswith(' : ' + name)]
+        assert len(found) == 1, (name, self.statuses(), self.describe())
+        return found[0]
+
+
+@pytest.fixture
+def run_collection_playbook(tmp_path, collections_path, ansible_home):
+    """Run ``ansible-playbook incoplax.platform.session_audit`` by name, as users do, with the harness' settings.
+
+    Unlike ``run_playbook``, no interpreter is forced: the collection playbook sets it itself.
+    """
+    counter = [0]
+
+    def run(extra_vars, check=False, env=None):
+        counter[0] += 1
+        workdir = tmp_path / ('named%d' % counter[0])
+        workdir.mkdir()
+        results_file = workdir / 'results.jsonl'
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), PLAYBOOK,
+                   '-i', 'localhost,', '-e', json.dumps(extra_vars)] + (['--check'] if check else [])
+        run_env = {key: value for key, value in os.environ.items() if not key.startswith('INCOPLAX_')}
+        for key in ('NO_PROXY', 'no_proxy'):
+            run_env[key] = ','.join(item for item in (run_env.get(key), '127.0.0.1', 'localhost') if item)
+        run_env.pop('ANSIBLE_CONFIG', None)
+        run_env.update({
+            'ANSIBLE_COLLECTIONS_PATH': collections_path,
+            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+            'ANSIBLE_HOME': ansible_home,
+            'ANSIBLE_LOCAL_TEMP': str(workdir / 'local_tmp'),
+            'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'),
+            'ANSIBLE_CALLBACKS_ENABLED': 'incoplax_results',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_SHOW_CUSTOM_STATS': 'true',
+            'INCOPLAX_TEST_RESULTS_FILE': str(results_file),
+        })
+        run_env.update(env or {})
+        proc = subprocess.run(command, cwd=str(workdir), env=run_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
+        text = results_file.read_text() if results_file.exists() else ''
+        return Run(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in text.splitlines() if line.strip()])
+
+    return run
+
+
+def connection(api):
+    return {'url': api.url, 'token': api.token}
+
+
+def role_play(settings, module_defaults=None):
+    """A play that runs the role, then shows session_audit_result."""
+    play = {
+        'roles': [{'role': ROLE, 'vars': settings}],
+        'tasks': [{'name': 'show the result', 'ansible.builtin.debug': {'var': 'session_audit_result'}}],
+    }
+    if module_defaults:
+        play['module_defaults'] = {'group/incoplax.platform.ws': module_defaults}
+    return play
+
+
+def report_files(directory):
+    return sorted(os.listdir(str(directory)))
+
+
+def without_ttl(entries):
+    return sorted(({key: value for key, value in entry.items() if key != 'ttl'} for entry in entries),
+                  key=lambda entry: (entry['domain'], entry['session_id'], entry['session_type']))
+
+
+def assert_reports(directory, name, check_mode=False):
+    """The three report files of ``name`` in ``directory`` hold FIXTURE's audit."""
+    base = os.path.join(str(directory), name)
+    with open(base + '.json') as handle:
+        report = json.load(handle)
+    assert sorted(report) == ['findings', 'generated_at', 'sessions', 'sites', 'summary']
+    assert report['sites'] == 'all'
+    assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', report['generated_at']), report['generated_at']
+    assert without_ttl(report['sessions']) == without_ttl(FIXTURE['sessions'])
+    assert report['summary'] == {'total': 10, 'unique_session_ids': 9, 'by_site': {'central': 5, 'east': 2, 'west': 3},
+                                 'by_login': {'admin': 1, 'alice': 5, 'bob': 1, 'carol': 2, 'root': 1},
+                                 'by_type': {'http': 8, 'websocket': 2}}
+    assert report['findings'] == FINDINGS
+
+    with open(base + '.csv', newline='') as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == CSV_HEADER
+    assert len(rows) == 1 + len(FIXTURE['sessions'])
+    by_key = {(row[0], row[1], row[4]): row for row in rows[1:]}
+    assert by_key[(BOB_WS, 'websocket', MASTER)][7:] == ['2', '1']
+    assert by_key[(ALICE_1, 'websocket', MASTER)][7:] == ['1', '0']
+    assert by_key[(ROOT_1, 'http', BRANCH)][:6] == [ROOT_1, 'http', 'root', ROOT_ID, BRANCH, 'west']
+
+    with open(base + '.md') as handle:
+        markdown = handle.read()
+    assert markdown.startswith('# Web session audit %s%s\n' % (name, ' (check mode)' if check_mode else ''))
+    for heading in ('## Findings', '### Users over the limit', '### Users on several sites', '### Dead websocket connections',
+                    '### Privileged sessions'):
+        assert '\n%s' % heading in markdown, heading
+    assert '| Users over the limit | 1 |' in markdown
+    assert '| %s | alice | %s | 3 | central, east |' % (MASTER, ALICE_ID) in markdown
+    assert '| %s | west | bob | %s | %s | %s | %s |' % (MASTER, BOB_WS, DEAD['conn_id'], DEAD['node'], DEAD['pid']) in markdown
+    assert '| %s | root | %s | west | %s | http |' % (BRANCH, ROOT_ID, ROOT_1) in markdown
+    return report
+
+
+def assert_read_only(api, gets=1):
+    counters = api.counters()
+    assert counters.get('POST', 0) == 0 and counters.get('DELETE', 0) == 0, counters
+    assert counters['GET'] == counters['total'] == gets, counters
+    assert api.state()['session_count'] == len(FIXTURE['sessions'])
+
+
+def test_collection_playbook_writes_the_reports_and_is_idempotent(api, run_collection_playbook, tmp_path):
+    reports = tmp_path / 'reports'
+    extra = dict(SETTINGS, session_audit_report_dir=str(reports), session_audit_report_name='weekly audit',
+                 incoplax_connection=connection(api))
+    first = run_collection_playbook(extra)
+    assert first.rc == 0, first.describe()
+    # the name is made safe for a file name
+    assert report_files(reports) == ['weekly_audit.csv', 'weekly_audit.json', 'weekly_audit.md']
+    assert_reports(reports, 'weekly_audit')
+    requests = api.requests()
+    assert [(entry['method'], entry['path'], api.sites_query(entry)) for entry in requests] == [('GET', SESSIONS_PATH, 'all')]
+    assert_read_only(api)
+    stats = first.task('Publish the counts for AWX workflows')['result']['ansible_stats']['data']
+    assert stats == {'session_audit': FINDINGS['counts']}
+    assert 'CUSTOM STATS' in first.stdout and 'session_audit' in first.stdout
+
+    second = run_collection_playbook(extra)
+    assert second.rc == 0, second.describe()
+    for run in (first, second):
+        assert [task for task, status in run.statuses() if status not in ('ok', 'skipped')] == [], run.statuses()
+    assert_reports(reports, 'weekly_audit')
+    assert_read_only(api, gets=2)
+
+
+def test_role_with_play_module_defaults_and_default_name(api, run_playbook, tmp_path):
+    reports = tmp_path / 'reports'
+    play = role_play(dict(SETTINGS, session_audit_report_dir=str(reports)), module_defaults=connection(api))
+    run = run_playbook(play).assert_ok()
+    files = report_files(reports)
+    assert len(files) == 3, files
+    name = files[0].rsplit('.', 1)[0]
+    assert TIMESTAMP_NAME.match(name), files
+    assert files == [name + '.csv', name + '.json', name + '.md']
+    report = assert_reports(reports, name)
+    assert name == report['generated_at'].replace('-', '').replace(':', '')
+    result = run.result('show the result')['session_audit_result']
+    assert result['findings'] == FINDINGS
+    assert result['summary'] == report['summary']
+    assert result['check_mode'] is False
+    assert result['reports'] == {kind: os.path.join(str(reports), name + suffix)
+                                 for kind, suffix in (('json', '.json'), ('csv', '.csv'), ('markdown', '.md'))}
+    assert_read_only(api)
+
+
+def test_incoplax_connection_wins_over_play_module_defaults(api, run_playbook, tmp_path, closed_port):
+    reports = tmp_path / 'reports'
+    wrong = {'url': 'http://127.0.0.1:%d' % closed_port, 'token': 'wrong', 'retries': 0}
+    settings = dict(SETTINGS, session_audit_report_dir=str(reports), session_audit_report_name='r',
+                    incoplax_connection=connection(api))
+    run_playbook(role_play(settings, module_defaults=wrong)).assert_ok()
+    assert_reports(reports, 'r')
+    assert_read_only(api)
+
+
+def test_check_mode_with_environment_connection_writes_the_reports(api, run_playbook, tmp_path):
+    reports = tmp_path / 'new' / 'reports'
+    settings = dict(SETTINGS, session_audit_report_dir=str(reports), session_audit_report_name='checked')
+    run = run_playbook(role_play(settings), check=True, diff=True,
+                       env={'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': api.token}).assert_ok()
+    assert report_files(reports) == ['checked.csv', 'checked.json', 'checked.md']
+    assert_reports(reports, 'checked', check_mode=True)
+    assert run.result('show the result')['session_audit_result']['check_mode'] is True
+    assert [item['task'] for item in run.results if item['status'] not in ('ok', 'skipped')] == []
+    assert_read_only(api)
+    assert api.token not in run.stdout + run.results_text
+
+
+def test_bad_input_fails_before_any_request(api, run_playbook, tmp_path):
+    a_file = tmp_path / 'not-a-directory'
+    a_file.write_text('x')
+    good = dict(SETTINGS, session_audit_report_dir=str(tmp_path / 'reports'), incoplax_connection=connection(api))
+    cases = [
+        ('limit not a number', dict(good, session_audit_max_sessions_per_user='x'), 'session_audit_max_sessions_per_user'),
+        ('negative limit', dict(good, session_audit_max_sessions_per_user=-1), 'session_audit_max_sessions_per_user'),
+        ('missing report dir', {key: value for key, value in good.items() if key != 'session_audit_report_dir'},
+         'session_audit_report_dir'),
+        ('report dir is a file', dict(good, session_audit_report_dir=str(a_file)), 'is not a directory'),
+        ('privileged users not a list', dict(good, session_audit_privileged_users={'admin': True}), 'session_audit_privileged_users'),
+        ('empty privileged name', dict(good, session_audit_privileged_users=['admin', ' ']), 'session_audit_privileged_users'),
+        ('unknown connection option', dict(good, incoplax_connection=dict(connection(api), proxy='x')), 'proxy'),
+        ('connection timeout not a number', dict(good, incoplax_connection=dict(connection(api), timeout='soon')), 'timeout'),
+        ('sites a number', dict(good, session_audit_sites=5), 'sites'),
+        ('sites an empty list', dict(good, session_audit_sites=[]), 'sites'),
+        ('sites with an empty name', dict(good, session_audit_sites=['east', '']), 'sites'),
+    ]
+    tasks = []
+    for name, settings, _expected in cases:
+        tasks.append({
+            'name': 'case %s' % name,
+            'block': [{'name': 'run %s' % name, 'ansible.builtin.include_role': {'name': ROLE}, 'vars': settings}],
+            'rescue': [{'name': 'failed %s' % name,
+                        'ansible.builtin.debug': {'msg': '{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}'}}],
+        })
+    run = run_playbook(tasks)
+    assert run.rc == 0, run.describe()
+    for name, _settings, expected in cases:
+        msg = run.result('failed %s' % name)['msg']
+        assert expected in msg, (name, msg)
+        assert not msg.startswith('List the open web sessions'), (name, msg)
+    assert 'is of type' in run.result('failed limit not a number')['msg']
+    assert 'missing required arguments' in run.result('failed missing report dir')['msg']
+    assert api.counters()['total'] == 0, api.counters()
+    assert api.requests() == []
+    assert not (tmp_path / 'reports').exists()
