@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 
 from collections.abc import Mapping
@@ -160,6 +161,37 @@ def forced_logout_evidence(result, output_format='json', cluster=None):
     raise AnsibleFilterError('forced_logout_evidence: format must be json or markdown, got %r' % (output_format,))
 
 
+PLAN_VERSION = 1
+
+
+def forced_logout_plan(close, users, domain, protected_users=None, max_sessions=0, created_at=None):
+    """A reviewable plan from a check-mode ws_session result: who, where, and exactly which sessions."""
+    if not isinstance(close, Mapping) or 'closed' not in close:
+        raise AnsibleFilterError('forced_logout_plan: expected a ws_session result run in check mode')
+    sessions = sorted(
+        ({field: entry.get(field) for field in SUMMARY_FIELDS} for entry in close['closed']),
+        key=lambda e: (str(e['session_id']), str(e['session_type'])))
+    return {
+        'version': PLAN_VERSION,
+        'users': sorted(users or []),
+        'domain': domain,
+        'sites': close.get('sites'),
+        'protected_users': sorted(protected_users or []),
+        'max_sessions': int(max_sessions or 0),
+        'sessions': sessions,
+        'session_count': len(_ids(sessions)),
+        'created_at': created_at,
+    }
+
+
+def forced_logout_plan_hash(plan):
+    """SHA-256 of the plan's canonical JSON: what an approver signs off, and what apply checks."""
+    if not isinstance(plan, Mapping) or plan.get('version') != PLAN_VERSION:
+        raise AnsibleFilterError('forced_logout_plan_hash: expected a forced_logout plan (version %d)' % PLAN_VERSION)
+    canonical = json.dumps(plan, sort_keys=True, separators=(',', ':'), ensure_ascii=True, default=str)
+    return hashlib.sha256(canonical.encode('utf-8')).hexdigest()
+
+
 TOTAL_KEYS = ('users', 'before', 'closed', 'closed_by_sweeps', 'spared', 'remaining', 'failed_targets')
 
 
@@ -193,4 +225,6 @@ class FilterModule:
             'forced_logout_report': forced_logout_report,
             'forced_logout_evidence': forced_logout_evidence,
             'forced_logout_totals': forced_logout_totals,
+            'forced_logout_plan': forced_logout_plan,
+            'forced_logout_plan_hash': forced_logout_plan_hash,
         }
