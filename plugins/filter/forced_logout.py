@@ -196,7 +196,7 @@ TOTAL_KEYS = ('users', 'before', 'closed', 'closed_by_sweeps', 'spared', 'remain
 
 
 def forced_logout_totals(results):
-    """Counts over several clusters, from {cluster: forced_logout_result or None}.
+    """Counts over one or several clusters, from {cluster: forced_logout_result or None}.
 
     A cluster without a result (unreachable, or failed before the role could record anything) makes the
     whole run not ok: a workflow must never read success while a cluster was not contained.
@@ -204,18 +204,26 @@ def forced_logout_totals(results):
     if not isinstance(results, Mapping):
         raise AnsibleFilterError('forced_logout_totals: expected a dict of cluster name to forced_logout_result')
     totals = dict.fromkeys(TOTAL_KEYS, 0)
+    by_site = {}
     failed = []
     check_mode = False
+    tickets = []
     for cluster, result in sorted(results.items()):
         if not isinstance(result, Mapping) or 'counts' not in result:
             failed.append(cluster)
             continue
+        counts = result['counts']
         for key in TOTAL_KEYS:
-            totals[key] += int(result['counts'].get(key) or 0)
+            totals[key] += int(counts.get(key) or 0)
+        for site, count in (counts.get('by_site') or {}).items():
+            by_site[site] = by_site.get(site, 0) + int(count)
         check_mode = check_mode or bool(result.get('check_mode'))
-        if result.get('failure') or (result['counts'].get('remaining') and not result.get('check_mode')):
+        if result.get('ticket') and result['ticket'] not in tickets:
+            tickets.append(result['ticket'])
+        if result.get('failure') or (counts.get('remaining') and not result.get('check_mode')):
             failed.append(cluster)
-    totals.update(clusters=len(results), failed_clusters=failed, ok=not failed, check_mode=check_mode)
+    totals.update(by_site=dict(sorted(by_site.items())), clusters=len(results), failed_clusters=failed,
+                  ok=not failed, check_mode=check_mode, ticket=', '.join(tickets) or None)
     return totals
 
 

@@ -259,23 +259,32 @@ def _as_plays(playbook):
 
 @pytest.fixture
 def run_playbook(tmp_path, collections_path, ansible_home):
-    """``run_playbook(tasks_or_play, check=False, diff=False, extra_vars=None, env=None, verbosity=0, timeout=300)``.
+    """``run_playbook(tasks_or_play, check=False, diff=False, extra_vars=None, env=None, verbosity=0, timeout=300,
+    inventory=None, args=())``.
 
-    ``tasks_or_play`` is a list of task dicts, one play dict, or a list of play dicts (each with ``hosts``).
+    ``tasks_or_play`` is a list of task dicts, one play dict, or a list of play dicts (each with ``hosts``);
+    a string is passed to ``ansible-playbook`` as it is (a playbook path, or a collection playbook such as
+    ``incoplax.platform.forced_logout``).
     ``env`` adds variables to the cleaned environment (a None value removes one).
+    ``inventory`` replaces ``-i localhost,`` (a path or an inline host list); ``args`` are appended to the command.
     """
     counter = [0]
     playbook_cmd = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 
-    def run(playbook, check=False, diff=False, extra_vars=None, env=None, verbosity=0, timeout=PLAYBOOK_TIMEOUT):
+    def run(playbook, check=False, diff=False, extra_vars=None, env=None, verbosity=0, timeout=PLAYBOOK_TIMEOUT,
+            inventory=None, args=()):
         counter[0] += 1
         workdir = tmp_path / ('run%d' % counter[0])
         workdir.mkdir()
-        playbook_text = yaml.safe_dump(_as_plays(playbook), default_flow_style=False, sort_keys=False)
-        playbook_file = workdir / 'playbook.yml'
-        playbook_file.write_text(playbook_text)
+        if isinstance(playbook, str):
+            playbook_text = playbook_ref = playbook
+        else:
+            playbook_text = yaml.safe_dump(_as_plays(playbook), default_flow_style=False, sort_keys=False)
+            playbook_file = workdir / 'playbook.yml'
+            playbook_file.write_text(playbook_text)
+            playbook_ref = str(playbook_file)
         results_file = workdir / 'results.jsonl'
-        command = [playbook_cmd, str(playbook_file), '-i', 'localhost,', '-c', 'local',
+        command = [playbook_cmd, playbook_ref, '-i', str(inventory or 'localhost,'), '-c', 'local',
                    '-e', 'ansible_python_interpreter=%s' % sys.executable]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
@@ -285,6 +294,7 @@ def run_playbook(tmp_path, collections_path, ansible_home):
             command.append('--diff')
         if verbosity:
             command.append('-' + 'v' * verbosity)
+        command += [str(arg) for arg in args]
         settings = {
             'ANSIBLE_COLLECTIONS_PATH': collections_path,
             'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',

@@ -1,0 +1,601 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the incoplax.platform collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Integration tests of the incoplax.platform.forced_logout role and playbook: real ansible-playbook, real emulator."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import re
+
+import pytest
+import yaml
+
+ROLE = 'incoplax.platform.forced_logout'
+PLAYBOOK = 'incoplax.platform.forced_logout'
+SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
+MASTER = 'master.domain'
+BRANCH = 'branch.domain'
+# The only credential of the fixture: it maps to admin, whose own session is ADMIN_OWN.
+TOKEN = 'forced-logout-T0ken-5e1d2a7c93f0'
+
+ADMIN_ID = 'ad000000-0177-99e7-5545-e0d55e0cd303'
+ALICE_ID = 'a11ce000-0177-99e7-5545-e0d55e0cd303'
+ALICE_BRANCH_ID = 'a11ce000-0177-99e7-5545-b0b0b0b0b0b0'
+BOB_ID = 'b0b00000-0177-99e7-5545-e0d55e0cd303'
+CAROL_ID = 'ca401000-0177-99e7-5545-e0d55e0cd303'
+GUARD_ID = '9a4d0000-0177-99e7-5545-e0d55e0cd303'
+DAVE_ID = 'da4e0000-0177-99e7-5545-e0d55e0cd303'
+
+# ADMIN_OWN (the caller's own session) and ALICE_1 are each listed twice: http and websocket.
+ADMIN_OWN = '26d72c4c-0177-99e7-5545-000000000001'
+ADMIN_2 = '26d72c4c-0177-99e7-5545-000000000002'
+ALICE_1 = '26d72c4c-0177-99e7-5545-000000000003'
+ALICE_2 = '26d72c4c-0177-99e7-5545-000000000004'
+ALICE_3 = '26d72c4c-0177-99e7-5545-000000000005'
+BOB_1 = '26d72c4c-0177-99e7-5545-000000000006'
+BOB_WS = '26d72c4c-0177-99e7-5545-000000000007'
+CAROL_1 = '26d72c4c-0177-99e7-5545-000000000008'
+CAROL_2 = '26d72c4c-0177-99e7-5545-000000000009'
+GUARD_1 = '26d72c4c-0177-99e7-5545-000000000010'
+GUARD_2 = '26d72c4c-0177-99e7-5545-000000000011'
+DAVE_1 = '26d72c4c-0177-99e7-5545-000000000012'
+ALICE_BRANCH = '26d72c4c-0177-99e7-5545-000000000013'
+
+ALIVE = {'conn_id': '6476d54a-0177-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
+
+RESULT_KEYS = ['before', 'check_mode', 'closed', 'counts', 'domain', 'failed_targets', 'failure', 'finished_at', 'passes',
+               'protected_users', 'remaining', 'sites', 'spared', 'started_at', 'ticket', 'users']
+COUNT_KEYS = ['before', 'by_site', 'closed', 'closed_by_sweeps', 'failed_targets', 'remaining', 'spared', 'users']
+UTC_TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+UTC_NAME = re.compile(r'^\d{8}T\d{6}Z$')
+RECAP_LINE = re.compile(r'^(\S+)\s+:\s+(ok=.*)$')
+RECAP_COUNT = re.compile(r'(\w+)=(\d+)')
+
+
+def _entry(session_id, session_type, site, login, user_id, domain=MASTER):
+    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
+             'login': login, 'user_id': user_id, 'ttl': 3600}
+    if session_type == 'websocket':
+        entry['connections'] = [ALIVE]
+    return entry
+
+
+SESSIONS = [
+    _entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
+    _entry(ADMIN_OWN, 'websocket', 'central', 'admin', ADMIN_ID),
+    _entry(ADMIN_2, 'http', 'east', 'admin', ADMIN_ID),
+    _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
+    _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID),
+    _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
+    _entry(ALICE_3, 'http', 'west', 'alice', ALICE_ID),
+    _entry(BOB_1, 'http', 'central', 'bob', BOB_ID),
+    _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID),
+    _entry(CAROL_1, 'http', 'east', 'carol', CAROL_ID),
+    _entry(CAROL_2, 'http', 'west', 'carol', CAROL_ID),
+    _entry(GUARD_1, 'http', 'central', 'guard', GUARD_ID),
+    _entry(GUARD_2, 'http', 'west', 'guard', GUARD_ID),
+    _entry(DAVE_1, 'http', 'central', 'dave', DAVE_ID),
+    _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+]
+
+FIXTURE = {
+    'current_site': 'central',
+    'sites': ['central', 'east', 'west'],
+    'credentials': {'tokens': {TOKEN: {'login': 'admin', 'user_id': ADMIN_ID, 'domain': MASTER, 'session_id': ADMIN_OWN}}},
+    'sessions': SESSIONS,
+}
+
+ALL_KEYS = sorted((entry['session_id'], entry['session_type']) for entry in SESSIONS)
+
+
+def of(*session_ids):
+    """Keys (session_id, session_type) of every fixture entry with one of these ids."""
+    return sorted(key for key in ALL_KEYS if key[0] in session_ids)
+
+
+ALICE = of(ALICE_1, ALICE_2, ALICE_3)
+BOB = of(BOB_1, BOB_WS)
+CAROL = of(CAROL_1, CAROL_2)
+
+
+def keys(entries):
+    return sorted((entry['session_id'], entry['session_type']) for entry in entries)
+
+
+def without(keys_, removed):
+    return sorted(set(keys_) - set(removed))
+
+
+@pytest.fixture
+def api(emulator):
+    """The shared emulator holding exactly FIXTURE (its token mapped to admin / ADMIN_OWN), no faults."""
+    emulator.load(copy.deepcopy(FIXTURE))
+    state = emulator.state()
+    assert keys(state['sessions']) == ALL_KEYS
+    assert state['caller_session_id'] == ADMIN_OWN
+    assert state['counters']['total'] == 0 and state['faults'] == {}
+    return emulator
+
+
+def connection(api, token=TOKEN, retries=0):
+    return {'url': api.url, 'token': token, 'retries': retries}
+
+
+def role_vars(api, users, **overrides):
+    """Role variables: the users in MASTER, incoplax_connection to ``api`` (None drops a variable)."""
+    values = {'forced_logout_users': users, 'forced_logout_domain': MASTER,
+              'incoplax_connection': connection(api) if api is not None else None}
+    values.update(overrides)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def role_play(api, users, **overrides):
+    """One play applying the role, then showing the fact it leaves."""
+    return {
+        'name': 'forced logout', 'hosts': 'localhost', 'gather_facts': False,
+        'roles': [{'role': ROLE, 'vars': role_vars(api, users, **overrides)}],
+        'post_tasks': [{'name': 'Show the result', 'ansible.builtin.debug': {'var': 'forced_logout_result'}},
+                       {'name': 'Show the evidence files', 'ansible.builtin.debug': {'var': 'forced_logout_evidence_files'}}],
+    }
+
+
+def attempt(case, api, users, **overrides):
+    """A block running the role through include_role, rescued so that the next case runs too."""
+    return {
+        'name': case,
+        'block': [{'name': 'Run the role - ' + case, 'ansible.builtin.include_role': {'name': ROLE},
+                   'vars': role_vars(api, users, **overrides)}],
+        'rescue': [{'name': 'Refused - ' + case, 'ansible.builtin.debug': {
+            'msg': {'task': '{{ ansible_failed_task.name }}', 'error': '{{ ansible_failed_result.msg | default("") }}'}}}],
+    }
+
+
+def fact(run, host='localhost', name='forced_logout_result'):
+    """The last value of the fact ``name`` the role set for ``host`` (from the callback, so also when it failed)."""
+    found = [item['result']['ansible_facts'][name] for item in run.results
+             if item['host'] == host and name in item['result'].get('ansible_facts', {})]
+    assert found, run.describe()
+    return found[-1]
+
+
+def published(run, host='localhost'):
+    """The data the role gave set_stats (once per play, on its first host) for a run on ``host``."""
+    found = [item for item in run.results if item['host'] == host and 'ansible_stats' in item['result']]
+    assert found, run.describe()
+    stats = found[0]['result']['ansible_stats']
+    assert sorted(stats['data']) == ['forced_logout']
+    return stats['data']['forced_logout']
+
+
+def recap(run):
+    """{host: {'ok': n, 'changed': n, 'unreachable': n, 'failed': n, ...}} from the PLAY RECAP."""
+    found = {}
+    for line in run.stdout.split('PLAY RECAP', 1)[-1].splitlines():
+        match = RECAP_LINE.match(line)
+        if match:
+            found[match.group(1)] = {key: int(value) for key, value in RECAP_COUNT.findall(match.group(2))}
+    return found
+
+
+def assert_published(run, result, host='localhost'):
+    """set_stats got the counts, ticket, check_mode and ok of ``result`` (documented keys; the role may add more)."""
+    stats = published(run, host)
+    ok = result['failure'] is None and result['counts']['remaining'] == 0
+    expected = dict(result['counts'], ticket=result['ticket'], check_mode=result['check_mode'], ok=ok)
+    assert {key: stats.get(key) for key in expected} == expected, stats
+    return stats
+
+
+def custom_stats(run):
+    """The custom stats of the whole run, as AWX gets them (printed with ANSIBLE_SHOW_CUSTOM_STATS=1)."""
+    lines = [line for line in run.stdout.split('CUSTOM STATS:', 1)[-1].splitlines() if line.strip().startswith('RUN:')]
+    assert len(lines) == 1, run.describe()
+    return json.loads(lines[0].split('RUN:', 1)[1])
+
+
+def last_result(run, host='localhost'):
+    return [item for item in run.results if item['host'] == host][-1]
+
+
+def changed_actions(run):
+    return [item['action'] for item in run.results if item['status'] == 'changed']
+
+
+def posts(api):
+    return [entry for entry in api.requests() if entry['method'] == 'POST']
+
+
+def assert_posts(api, users, sites='all', domain=MASTER, refused=()):
+    """Exactly one logout POST per user, each answered 200 (500 for the ``refused`` ones), and no DELETE."""
+    found = posts(api)
+    assert sorted(entry['body']['user'] for entry in found) == sorted(users)
+    for entry in found:
+        assert entry['path'] == SESSIONS_PATH, entry
+        assert entry['status'] == (500 if entry['body']['user'] in refused else 200), entry
+        assert entry['body'] == {'action': 'logout', 'domain': domain, 'user': entry['body']['user'], 'sites': sites}
+    assert not [entry for entry in api.requests() if entry['method'] == 'DELETE']
+
+
+def assert_result_shape(result):
+    """Every documented key is there (the role may add more)."""
+    assert set(RESULT_KEYS) <= set(result), sorted(result)
+    assert set(COUNT_KEYS) <= set(result['counts']), sorted(result['counts'])
+    assert UTC_TIME.match(result['started_at']) and UTC_TIME.match(result['finished_at']), result
+    assert result['started_at'] <= result['finished_at']
+
+
+def counts_row(counts):
+    return '| %(before)d | %(closed)d | %(closed_by_sweeps)d | %(spared)d | %(remaining)d | %(failed_targets)d |' % counts
+
+
+def evidence(report_dir, name):
+    """The JSON evidence (parsed) and the Markdown evidence (text) called ``name``."""
+    json_path = report_dir / (name + '.json')
+    md_path = report_dir / (name + '.md')
+    assert json_path.is_file() and md_path.is_file(), sorted(p.name for p in report_dir.iterdir())
+    return json.loads(json_path.read_text()), md_path.read_text()
+
+
+def assert_evidence(run, report_dir, name, ticket, host='localhost'):
+    """The files named ``name`` hold the fact and a summary with the ticket and counts; forced_logout_evidence_files names them."""
+    result = fact(run, host)
+    data, markdown = evidence(report_dir, name)
+    assert fact(run, host, 'forced_logout_evidence_files') == {
+        'json': str(report_dir / (name + '.json')), 'markdown': str(report_dir / (name + '.md'))}
+    assert data == result
+    assert TOKEN not in json.dumps(data) and TOKEN not in markdown
+    if ticket:
+        assert '| Ticket | %s |' % ticket in markdown and markdown.startswith('# Forced logout - %s' % ticket)
+    assert counts_row(result['counts']) in markdown, markdown
+    return data, markdown
+
+
+def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['alice', BOB_ID, 'carol'], forced_logout_protected_users=['guard'],
+                     forced_logout_ticket='INC-1001', forced_logout_report_dir=str(report_dir))
+    # incoplax_connection alone: no INCOPLAX_* variable in the environment.
+    no_env = {'INCOPLAX_URL': None, 'INCOPLAX_TOKEN': None}
+    run = run_playbook(play, env=no_env).assert_ok()
+    state = api.state()
+    targets = ALICE + BOB + CAROL
+    # Every target session is closed on every site; nobody else's is touched (guard, dave, admin, alice of BRANCH).
+    assert keys(state['sessions']) == without(ALL_KEYS, targets)
+    assert_posts(api, ['alice', BOB_ID, 'carol'])
+    assert state['counters']['DELETE'] == 0
+    # Only the one bulk close reports a change; the evidence never does.
+    assert changed_actions(run) == ['incoplax.platform.ws_session']
+
+    result = run.result('Show the result')['forced_logout_result']
+    assert result == fact(run)
+    assert_result_shape(result)
+    assert result['users'] == ['alice', BOB_ID, 'carol']
+    assert (result['domain'], result['sites'], result['ticket']) == (MASTER, 'all', 'INC-1001')
+    assert (result['check_mode'], result['passes'], result['failure']) == (False, 1, None)
+    assert result['protected_users'] == ['guard']
+    assert keys(result['before']) == targets and keys(result['closed']) == targets
+    assert result['spared'] == [] and result['remaining'] == [] and result['failed_targets'] == []
+    assert {entry['login'] for entry in result['closed']} == {'alice', 'bob', 'carol'}
+    assert {entry['domain'] for entry in result['closed']} == {MASTER}
+    assert result['counts'] == {'users': 3, 'before': 7, 'closed': 7, 'closed_by_sweeps': 0, 'spared': 0, 'remaining': 0,
+                                'failed_targets': 0, 'by_site': {'central': 2, 'east': 2, 'west': 3}}
+    assert assert_published(run, result)['ok'] is True
+    assert_evidence(run, report_dir, 'INC-1001', 'INC-1001')
+    assert sorted(p.name for p in report_dir.iterdir()) == ['INC-1001.json', 'INC-1001.md']
+
+    # Second run: nothing left to close, no POST or DELETE, changed nowhere.
+    before_counters = api.counters()
+    again = run_playbook(play, env=no_env).assert_ok()
+    after_counters = api.counters()
+    assert after_counters['POST'] == before_counters['POST'] == 3
+    assert after_counters['DELETE'] == 0
+    assert changed_actions(again) == []
+    assert keys(api.state()['sessions']) == without(ALL_KEYS, targets)
+    second = again.result('Show the result')['forced_logout_result']
+    assert second['before'] == second['closed'] == second['remaining'] == [] and second['failure'] is None
+    assert second['counts']['closed'] == second['counts']['before'] == 0
+    assert published(again)['ok'] is True
+
+
+def test_guards_refuse_before_closing_anything(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    cases = [
+        # (case, users, extra variables, what the failure names)
+        ('login targeted, id protected', ['alice', 'carol'], {'forced_logout_protected_users': [ALICE_ID]}, 'protected_users'),
+        ('id targeted, login protected', [ALICE_ID, 'carol'], {'forced_logout_protected_users': ['alice']}, 'protected_users'),
+        ('more sessions than allowed', ['alice', 'bob'], {'forced_logout_max_sessions': 4}, 'max_sessions'),
+    ]
+    tasks = [attempt(case, api, users, forced_logout_ticket='INC-G%d' % index, forced_logout_report_dir=str(report_dir), **extra)
+             for index, (case, users, extra, _word) in enumerate(cases)]
+    run = run_playbook(tasks).assert_ok()
+    counters = api.counters()
+    assert counters['POST'] == counters['DELETE'] == 0
+    assert counters['GET'] == len(cases)  # the bulk close's listing, then it refused
+    assert keys(api.state()['sessions']) == ALL_KEYS
+    for index, (case, _users, _extra, word) in enumerate(cases):
+        refused = run.result('Refused - ' + case)['msg']
+        # The evidence is written, then the role fails saying what and where the evidence is.
+        data, markdown = evidence(report_dir, 'INC-G%d' % index)
+        assert word in data['failure'] and 'nothing was closed' in data['failure'], data['failure']
+        assert data['closed'] == [] and data['remaining'] == [] and data['counts']['closed'] == 0, data
+        assert data['ticket'] == 'INC-G%d' % index and data['check_mode'] is False
+        assert 'FAILED: ' in markdown and counts_row(data['counts']) in markdown
+        assert word in refused['error'] and 'INC-G%d.json' % index in refused['error'], refused
+    # alice has 3 sessions (4 entries), bob 2.
+    assert '5 sessions would be closed, more than max_sessions=4' in evidence(report_dir, 'INC-G2')[0]['failure']
+
+
+def test_bad_input_fails_before_any_request(api, run_playbook):
+    cases = [
+        # (case, users, extra variables, what the error names)
+        ('users missing', None, {}, 'forced_logout_users'),
+        ('users empty', [], {}, 'forced_logout_users'),
+        ('no pass', ['alice'], {'forced_logout_sweeps': 0}, 'forced_logout_sweeps'),
+        ('sites is a number', ['alice'], {'forced_logout_sites': 5}, 'sites'),
+    ]
+    run = run_playbook([attempt(case, api, users, **extra) for case, users, extra, _word in cases]).assert_ok()
+    for case, _users, _extra, word in cases:
+        refused = run.result('Refused - ' + case)['msg']
+        assert word in refused['error'], (case, refused)
+    assert run.result('Refused - users missing')['msg']['task'].startswith('Validating arguments against arg spec')
+    # Not one request reached the platform.
+    assert api.counters()['total'] == 0
+    assert keys(api.state()['sessions']) == ALL_KEYS
+
+
+def test_sweeps_close_a_session_that_came_back(api, run_playbook, tmp_path):
+    api.set_faults({'relogin_after': 1.0, 'relogin_users': ['alice']})
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['alice', 'bob'], forced_logout_sweeps=2, forced_logout_sweep_interval=2,
+                     forced_logout_ticket='INC-SWEEP', forced_logout_report_dir=str(report_dir))
+    run = run_playbook(play).assert_ok()
+    state = api.state()
+    # Nothing of the targets is open at the end, the re-login included; the others are untouched.
+    assert [entry for entry in state['sessions'] if entry['login'] in ('alice', 'bob') and entry['domain'] == MASTER] == []
+    assert keys(state['sessions']) == without(ALL_KEYS, ALICE + BOB)
+    # Pass 1 logged out alice and bob, pass 2 logged out alice again.
+    assert sorted(entry['body']['user'] for entry in posts(api)) == ['alice', 'alice', 'bob']
+    assert state['counters']['DELETE'] == 0
+    result = run.result('Show the result')['forced_logout_result']
+    assert_result_shape(result)
+    came_back = [entry for entry in result['closed'] if (entry['session_id'], entry['session_type']) not in ALL_KEYS]
+    assert len(came_back) == 1, result['closed']
+    assert (came_back[0]['login'], came_back[0]['user_id'], came_back[0]['session_type']) == ('alice', ALICE_ID, 'http')
+    assert keys(result['before']) == ALICE + BOB
+    assert keys(result['closed']) == sorted(ALICE + BOB + keys(came_back))
+    assert result['passes'] == 2 and result['remaining'] == [] and result['failure'] is None
+    assert result['counts']['closed_by_sweeps'] >= 1
+    assert result['counts']['closed'] == 5 + result['counts']['closed_by_sweeps']
+    assert assert_published(run, result)['closed_by_sweeps'] >= 1
+    assert_evidence(run, report_dir, 'INC-SWEEP', 'INC-SWEEP')
+
+
+def test_check_mode_closes_nothing_and_names_evidence_by_time(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    # Connection from the INCOPLAX_* environment this time, not incoplax_connection.
+    play = role_play(None, ['alice', 'bob'], forced_logout_sweeps=3, forced_logout_report_dir=str(report_dir))
+    run = run_playbook(play, check=True, env={'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': TOKEN}).assert_ok()
+    state = api.state()
+    assert keys(state['sessions']) == ALL_KEYS
+    assert state['counters']['POST'] == state['counters']['DELETE'] == 0
+    result = run.result('Show the result')['forced_logout_result']
+    assert_result_shape(result)
+    assert keys(result['closed']) == keys(result['before']) == ALICE + BOB
+    assert (result['check_mode'], result['passes'], result['ticket'], result['failure']) == (True, 1, None, None)
+    assert result['remaining'] == [] and result['counts']['closed'] == 5
+    assert assert_published(run, result)['check_mode'] is True
+    # No ticket: the files are named after the UTC start time, 20261128T123456Z.
+    names = sorted(path.name for path in report_dir.iterdir())
+    assert len(names) == 2, names
+    name = names[0][:-len('.json')]
+    assert names == [name + '.json', name + '.md'] and UTC_NAME.match(name), names
+    assert name == result['started_at'].replace('-', '').replace(':', '')
+    data, markdown = assert_evidence(run, report_dir, name, None)
+    assert data['check_mode'] is True
+    assert '(check mode: nothing was closed)' in markdown and '| Ticket | - |' in markdown
+
+
+def test_caller_logging_itself_out_is_spared(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['admin'], forced_logout_ticket='INC-SELF', forced_logout_report_dir=str(report_dir))
+    run = run_playbook(play).assert_ok()
+    assert keys(api.state()['sessions']) == without(ALL_KEYS, of(ADMIN_2))
+    assert_posts(api, ['admin'])
+    result = run.result('Show the result')['forced_logout_result']
+    assert keys(result['spared']) == of(ADMIN_OWN)
+    assert keys(result['closed']) == of(ADMIN_2)
+    assert result['remaining'] == [] and result['failure'] is None
+    assert (result['counts']['spared'], result['counts']['closed'], result['counts']['remaining']) == (1, 1, 0)
+    assert published(run)['ok'] is True
+    _data, markdown = assert_evidence(run, report_dir, 'INC-SELF', 'INC-SELF')
+    assert '## Spared' in markdown and ADMIN_OWN in markdown
+
+
+def test_target_refused_by_the_platform(api, run_playbook, tmp_path):
+    api.set_faults({'fail_users': ['bob']})
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['alice', 'bob', 'carol'], forced_logout_ticket='INC-500', forced_logout_report_dir=str(report_dir))
+    run = run_playbook(play)
+    assert run.rc != 0, run.describe()
+    # The role fails at the end, after writing the evidence, and says where it is.
+    assert recap(run)['localhost']['failed'] == 1
+    final = last_result(run)
+    assert final['status'] == 'failed' and 'INC-500.json' in final['result']['msg'] and 'bob' in final['result']['msg']
+    # The other targets are closed; bob's sessions stay open.
+    assert keys(api.state()['sessions']) == without(ALL_KEYS, ALICE + CAROL)
+    assert_posts(api, ['alice', 'bob', 'carol'], refused=['bob'])
+    result = fact(run)
+    assert_result_shape(result)
+    assert keys(result['closed']) == ALICE + CAROL
+    assert [(item['target'], item['type'], item['status']) for item in result['failed_targets']] == [('bob', 'user', 500)]
+    assert 'bob' in result['failure'] and '500' in result['failure']
+    assert keys(result['remaining']) == BOB
+    assert result['counts']['failed_targets'] == 1 and result['counts']['closed'] == 5
+    assert assert_published(run, result)['ok'] is False
+    _data, markdown = assert_evidence(run, report_dir, 'INC-500', 'INC-500')
+    assert '## Failed targets' in markdown and '| bob |' in markdown and 'FAILED: ' in markdown
+
+
+def test_collection_playbook_by_name(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    extra = {'forced_logout_users': ['carol'], 'forced_logout_domain': MASTER, 'forced_logout_ticket': 'INC-PB',
+             'forced_logout_report_dir': str(report_dir)}
+    env = {'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': TOKEN, 'ANSIBLE_SHOW_CUSTOM_STATS': '1'}
+    run = run_playbook(PLAYBOOK, extra_vars=extra, env=env).assert_ok()
+    assert keys(api.state()['sessions']) == without(ALL_KEYS, CAROL)
+    assert_posts(api, ['carol'])
+    result = fact(run)
+    assert keys(result['closed']) == CAROL and result['failure'] is None
+    # The play runs on localhost: the evidence name has no host suffix.
+    assert_evidence(run, report_dir, 'INC-PB', 'INC-PB')
+    assert published(run)['ok'] is True
+    totals = custom_stats(run)['forced_logout']
+    assert (totals['ok'], totals['closed'], totals['remaining'], totals['failed_clusters']) == (True, 2, 0, []), totals
+
+
+# Multi-cluster: one emulator per cluster, each with its own token, sites, ids and data set.
+TOKEN_PREFIX = 'secret-cluster-token-'
+CLUSTERS = {
+    'cluster-a': ['paris', 'lyon'],
+    'cluster-b': ['berlin', 'munich', 'hamburg'],
+    'cluster-c': ['oslo'],
+}
+
+
+def cluster_fixture(number, sites):
+    """A data set of its own: admin, alice, bob (the targets) and dave, with ids unique to the cluster."""
+    def sid(index):
+        return '3%d000000-0177-99e7-5545-%012d' % (number, index)
+
+    def uid(name):
+        return '%s%d-0177-99e7-5545-e0d55e0cd303' % (name.encode().hex()[:7], number)
+    sessions = [
+        _entry(sid(1), 'http', sites[0], 'admin', uid('admin')),
+        _entry(sid(2), 'http', sites[-1], 'alice', uid('alice')),
+        _entry(sid(2), 'websocket', sites[-1], 'alice', uid('alice')),
+        _entry(sid(3), 'http', sites[0], 'dave', uid('dave')),
+    ]
+    # Cluster n has n sessions of bob, on its sites round-robin.
+    sessions += [_entry(sid(10 + index), 'http', sites[index % len(sites)], 'bob', uid('bob')) for index in range(number)]
+    return {'current_site': sites[0], 'sites': sites, 'sessions': sessions}
+
+
+@pytest.fixture
+def clusters(start_emulator):
+    """Three emulators, {host: (emulator, token, fixture)}."""
+    found = {}
+    for number, (host, sites) in enumerate(sorted(CLUSTERS.items()), start=1):
+        token = '%s%s-%d' % (TOKEN_PREFIX, host, number * 7919)
+        instance = start_emulator('--token', token)
+        fixture = cluster_fixture(number, sites)
+        instance.load(copy.deepcopy(fixture))
+        found[host] = (instance, token, fixture)
+    return found
+
+
+def cluster_run(run_playbook, tmp_path, clusters, ticket, forks=3):
+    """The collection playbook over one inventory host per cluster; ``clusters``: {host: (emulator, token, ...)}."""
+    inventory = tmp_path / 'clusters.yml'
+    hosts = {host: {'incoplax_connection': {'url': emulator.url, 'token': values[0], 'retries': 1}}
+             for host, (emulator, *values) in clusters.items()}
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': hosts}}))
+    report_dir = tmp_path / 'evidence'
+    extra = {'forced_logout_users': ['alice', 'bob'], 'forced_logout_domain': MASTER,
+             'forced_logout_ticket': ticket, 'forced_logout_report_dir': str(report_dir)}
+    run = run_playbook(PLAYBOOK, inventory=inventory, args=['-e', 'incoplax_hosts=all', '-f', str(forks)], extra_vars=extra,
+                       env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'})
+    return run, report_dir
+
+
+def target_keys(fixture):
+    return keys(entry for entry in fixture['sessions'] if entry['login'] in ('alice', 'bob'))
+
+
+def assert_cluster_closed(host, instance, fixture, result, report_dir, ticket):
+    """Every target session of this cluster closed, through its own emulator only, with its own evidence."""
+    state = instance.state()
+    others = without(keys(fixture['sessions']), target_keys(fixture))
+    assert keys(state['sessions']) == others, host
+    requests = state['requests']
+    # Every request came with this cluster's token (another cluster's would be answered 401).
+    assert {entry['status'] for entry in requests} == {200}, (host, requests)
+    assert sorted(entry['body']['user'] for entry in requests if entry['method'] == 'POST') == ['alice', 'bob'], host
+    assert state['counters']['DELETE'] == 0
+    assert keys(result['closed']) == target_keys(fixture) and result['failure'] is None, host
+    assert {entry['site'] for entry in result['closed']} <= set(fixture['sites'])
+    data, markdown = evidence(report_dir, '%s-%s' % (ticket, host))
+    assert data == result
+    assert '| Cluster | %s |' % host in markdown
+    assert TOKEN_PREFIX not in json.dumps(data) + markdown
+
+
+def test_clusters_in_parallel(clusters, run_playbook, tmp_path):
+    run, report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-MC')
+    run.assert_ok()
+    for host, (instance, _token, fixture) in clusters.items():
+        result = fact(run, host)
+        assert_cluster_closed(host, instance, fixture, result, report_dir, 'INC-MC')
+        # alice's one session, and bob's n on cluster n
+        assert result['counts']['closed'] == 1 + sorted(CLUSTERS).index(host) + 1, host
+    assert sorted(path.name for path in report_dir.iterdir()) == sorted(
+        'INC-MC-%s.%s' % (host, ext) for host in CLUSTERS for ext in ('json', 'md'))
+    # The run publishes the totals over every cluster.
+    totals = custom_stats(run)['forced_logout']
+    assert (totals['ok'], totals['clusters'], totals['failed_clusters']) == (True, 3, []), totals
+    assert (totals['closed'], totals['before'], totals['remaining']) == (2 + 3 + 4, 2 + 3 + 4, 0), totals
+
+
+def test_one_failing_cluster_fails_only_its_host(clusters, run_playbook, tmp_path):
+    good, _token, good_fixture = clusters['cluster-a']
+    refusing, _token, refusing_fixture = clusters['cluster-b']
+    refusing.set_faults({'fail_users': ['bob']})
+    down = clusters['cluster-c'][0]
+    down.stop()
+    run, report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-MF')
+    assert run.rc != 0, run.describe()
+    assert {host: recap(run)[host]['failed'] for host in CLUSTERS} == {'cluster-a': 0, 'cluster-b': 1, 'cluster-c': 1}
+    for host in ('cluster-b', 'cluster-c'):
+        final = last_result(run, host)
+        assert final['status'] == 'failed' and 'INC-MF-%s.json' % host in final['result']['msg'], final
+    assert_cluster_closed('cluster-a', good, good_fixture, fact(run, 'cluster-a'), report_dir, 'INC-MF')
+    # cluster-b: alice closed, bob refused by the platform.
+    refused = fact(run, 'cluster-b')
+    alice_b = keys(entry for entry in refusing_fixture['sessions'] if entry['login'] == 'alice')
+    assert keys(refused['closed']) == alice_b
+    assert [item['target'] for item in refused['failed_targets']] == ['bob']
+    assert keys(refusing.state()['sessions']) == without(keys(refusing_fixture['sessions']), alice_b)
+    assert evidence(report_dir, 'INC-MF-cluster-b')[0]['failed_targets'] == refused['failed_targets']
+    # cluster-c: unreachable, nothing known, the failure recorded.
+    unreachable = evidence(report_dir, 'INC-MF-cluster-c')[0]
+    assert down.url in unreachable['failure'] and unreachable == fact(run, 'cluster-c'), unreachable
+    assert unreachable['closed'] == [] and unreachable['before'] == []
+    totals = custom_stats(run)['forced_logout']
+    assert (totals['ok'], totals['failed_clusters']) == (False, ['cluster-b', 'cluster-c']), totals
+
+
+def test_published_totals_do_not_hide_a_failed_cluster(clusters, run_playbook, tmp_path):
+    # One fork: the hosts report in inventory order, the failed cluster first, so that stats merged key by key
+    # (the last cluster winning) would read ok.
+    clusters['cluster-a'][0].set_faults({'fail_users': ['bob']})
+    run, _report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-ST', forks=1)
+    assert {host: recap(run)[host]['failed'] for host in CLUSTERS} == {'cluster-a': 1, 'cluster-b': 0, 'cluster-c': 0}
+    totals = custom_stats(run)['forced_logout']
+    assert (totals['ok'], totals['clusters'], totals['failed_clusters']) == (False, 3, ['cluster-a']), totals
+    assert totals['failed_targets'] == 1 and totals['closed'] == 1 + 3 + 4, totals
+
+
+def test_published_totals_when_every_cluster_fails(closed_port, run_playbook, tmp_path):
+    nowhere = type('Nowhere', (), {'url': 'http://127.0.0.1:%d' % closed_port})()
+    clusters = {host: (nowhere, 'unused-token') for host in CLUSTERS}
+    run, report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-ALL')
+    assert run.rc != 0 and {host: recap(run)[host]['failed'] for host in CLUSTERS} == dict.fromkeys(CLUSTERS, 1)
+    assert len(list(report_dir.iterdir())) == 2 * len(CLUSTERS)
+    totals = custom_stats(run)['forced_logout']
+    assert totals['ok'] is False, totals
+    assert (totals.get('clusters'), totals.get('failed_clusters')) == (3, sorted(CLUSTERS)), totals
