@@ -13,14 +13,28 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+
+def set_env_fallback(*names):
+    """Like env_fallback, but an empty variable counts as unset.
+
+    AWX sets every environment injector of a credential type in every job, rendering an input left empty as
+    an empty string: INCOPLAX_USERNAME='' beside INCOPLAX_TOKEN must not make username "given".
+    """
+    value = env_fallback(*names)
+    if value == '':
+        raise AnsibleFallbackNotFound
+    return value
+
 
 CONNECTION_ARGUMENT_SPEC = dict(
-    url=dict(type='str', required=True, fallback=(env_fallback, ['INCOPLAX_URL'])),
-    token=dict(type='str', no_log=True, fallback=(env_fallback, ['INCOPLAX_TOKEN'])),
-    username=dict(type='str', no_log=False, fallback=(env_fallback, ['INCOPLAX_USERNAME'])),
-    password=dict(type='str', no_log=True, fallback=(env_fallback, ['INCOPLAX_PASSWORD'])),
-    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['INCOPLAX_VALIDATE_CERTS'])),
-    ca_path=dict(type='path', fallback=(env_fallback, ['INCOPLAX_CA_PATH'])),
+    url=dict(type='str', required=True, fallback=(set_env_fallback, ['INCOPLAX_URL'])),
+    token=dict(type='str', no_log=True, fallback=(set_env_fallback, ['INCOPLAX_TOKEN'])),
+    username=dict(type='str', no_log=False, fallback=(set_env_fallback, ['INCOPLAX_USERNAME'])),
+    password=dict(type='str', no_log=True, fallback=(set_env_fallback, ['INCOPLAX_PASSWORD'])),
+    validate_certs=dict(type='bool', default=True, fallback=(set_env_fallback, ['INCOPLAX_VALIDATE_CERTS'])),
+    ca_path=dict(type='path', fallback=(set_env_fallback, ['INCOPLAX_CA_PATH'])),
     timeout=dict(type='int', default=30),
     retries=dict(type='int', default=3),
 )

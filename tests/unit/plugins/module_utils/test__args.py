@@ -9,8 +9,11 @@ __metaclass__ = type
 
 import pytest
 
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     ParameterError,
+    set_env_fallback,
     check_connection_params,
     filters_from_params,
     normalize_sites,
@@ -80,3 +83,19 @@ def test_filters_skip_unset_and_keep_set():
 def test_filters_reject_bad_values(params, fragment):
     with pytest.raises(ParameterError, match=fragment):
         filters_from_params(params)
+
+
+def test_env_fallback_takes_a_set_variable(monkeypatch):
+    monkeypatch.setenv('INCOPLAX_TOKEN', 'tok')
+    assert set_env_fallback('INCOPLAX_TOKEN') == 'tok'
+
+
+@pytest.mark.parametrize('value', ['', None])
+def test_env_fallback_treats_empty_or_missing_as_unset(monkeypatch, value):
+    # AWX injects every variable of a credential type, an empty input as ''.
+    if value is None:
+        monkeypatch.delenv('INCOPLAX_USERNAME', raising=False)
+    else:
+        monkeypatch.setenv('INCOPLAX_USERNAME', value)
+    with pytest.raises(AnsibleFallbackNotFound):
+        set_env_fallback('INCOPLAX_USERNAME')
