@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import re
 import traceback
@@ -161,6 +162,10 @@ class IncoplaxClient:
         self.base_url = _strip_userinfo(url)
         self.timeout = timeout
         self._secrets = [s for s in (token, password) if s]
+        if username is not None:
+            # A server echoing the request's Authorization header would show the credentials in this form.
+            basic = '%s:%s' % (username, password or '')
+            self._secrets.append(base64.b64encode(basic.encode('utf-8')).decode('ascii'))
         self._verify = (ca_path or True) if validate_certs else False
         self._session = requests.Session()
         retry_options = dict(
@@ -179,7 +184,8 @@ class IncoplaxClient:
         if token:
             self._session.headers['Authorization'] = 'Bearer %s' % token
         elif username is not None:
-            self._session.auth = (username, password or '')
+            # Bytes: requests would encode text as latin-1 and fail on any other character.
+            self._session.auth = (username.encode('utf-8'), (password or '').encode('utf-8'))
 
     def close(self):
         self._session.close()

@@ -15,12 +15,22 @@ __metaclass__ = type
 from collections import Counter
 
 
+def text_field(entry, key):
+    """The field as text, or None when absent or of another type.
+
+    The API documents these fields as strings; an answer with a list or an object there must make the entry
+    match nothing rather than crash a set lookup.
+    """
+    value = entry.get(key)
+    return value if isinstance(value, str) else None
+
+
 def filter_sessions(entries, filters):
     """Entries matching every set filter (AND between keys, OR within a key), in linear time."""
     wanted = [(key, frozenset(values)) for key, values in filters.items() if values]
     if not wanted:
         return list(entries)
-    return [entry for entry in entries if all(entry.get(key) in values for key, values in wanted)]
+    return [entry for entry in entries if all(text_field(entry, key) in values for key, values in wanted)]
 
 
 def summarize(entries):
@@ -62,21 +72,22 @@ def identities_of(entries, names):
     names = set(names)
     known = set(names)
     for entry in entries:
-        if entry.get('login') in names or entry.get('user_id') in names:
-            known.update(value for value in (entry.get('login'), entry.get('user_id')) if value)
+        login, user_id = text_field(entry, 'login'), text_field(entry, 'user_id')
+        if login in names or user_id in names:
+            known.update(value for value in (login, user_id) if value)
     return known
 
 
 def belongs_to(entry, identities):
-    return entry.get('login') in identities or entry.get('user_id') in identities
+    return text_field(entry, 'login') in identities or text_field(entry, 'user_id') in identities
 
 
 def index_by_user(entries):
     """Entries keyed by (domain, login) and (domain, user_id), so each user is found in constant time."""
     index = {}
     for entry in entries:
-        domain = entry.get('domain')
-        login, user_id = entry.get('login'), entry.get('user_id')
+        domain = text_field(entry, 'domain')
+        login, user_id = text_field(entry, 'login'), text_field(entry, 'user_id')
         for name in (login, user_id) if login != user_id else (login,):
             if name is not None:
                 index.setdefault((domain, name), []).append(entry)

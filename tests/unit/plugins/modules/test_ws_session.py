@@ -113,3 +113,14 @@ def test_failed_target_fails_the_task_and_reports_the_rest(server, run_module):
     assert 'session_id s1' in result['msg'] and 'injected' in result['msg']
     assert [e['session_id'] for e in result['closed']] == ['s2']
     assert 'tok-123' not in json.dumps(result)
+
+
+def test_failed_listing_after_closing_claims_nothing_and_keeps_what_was_sent(server, run_module):
+    server.add(json_body=SESSIONS)
+    server.add(status=204)
+    server.add(status=500, json_body={'error': 'listing broke'})
+    code, result = run_module(ws_session.main, args(server, session_id=['s1']))
+    assert code == 1
+    assert result['closed'] == [] and result['changed'] is True
+    assert [e['session_id'] for e in result['unverified']] == ['s1']
+    assert 'nothing is confirmed closed' in result['msg'] and 'listing broke' in result['msg']
