@@ -1,5 +1,5 @@
 # Entry points; each one installs what it needs in .venv (pinned, see requirements-dev.txt).
-.PHONY: demo test sanity units integration lint docs bench clean
+.PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench clean
 
 demo:
 	bash extensions/demo/demo.sh
@@ -7,8 +7,20 @@ demo:
 test:
 	bash tests/utils/run-tests.sh
 
-sanity units emulator integration lint docs changelog:
+sanity units emulator integration molecule awx lint docs changelog build:
 	bash tests/utils/run-tests.sh $@
 
+# HTML docs site in build/docsite (regenerates docs/docsite/rst/ from docs/*.md first)
+docsite:
+	bash tests/utils/docsite.sh
+
+# sanity, units and integration on the oldest (2.16, Python 3.11, .venv-2.16) and newest (2.21) ansible-core
+matrix:
+	bash tests/utils/matrix.sh
+
+# Containment speed against the emulator (20 ms latency), with a uri-loop baseline; see docs/performance.md
+bench:
+	bash tests/bench/run.sh
+
 clean:
-	rm -rf .venv .ansible tests/output
+	rm -rf .venv .venv-2.16 .ansible tests/output build
