@@ -127,7 +127,7 @@ class Entry:
 
 
 class Store:
-    """Entries in insertion order, an index by session id, an expiry heap and pending re-logins."""
+    """Entries in insertion order, indexes by session id and by user, an expiry heap and pending re-logins."""
 
     def __init__(self, dataset, now, seed=1):
         self.sites = list(dataset.sites)
@@ -135,6 +135,8 @@ class Store:
         self.default_ttl = dataset.ttl
         self._entries = {}
         self._by_id = {}
+        # (domain, login or user id) -> keys: a logout POST must not scan every entry of a large data set.
+        self._by_user = {}
         self._expiry = []
         self._pending = []
         self._next_key = 0
@@ -150,6 +152,8 @@ class Store:
         self._next_key += 1
         self._entries[key] = entry
         self._by_id.setdefault(entry.session_id, []).append(key)
+        for name in {entry.login, entry.user_id}:
+            self._by_user.setdefault((entry.domain, name), set()).add(key)
         heapq.heappush(self._expiry, (entry.expires, key))
         return entry
 
@@ -159,6 +163,11 @@ class Store:
         keys.remove(key)
         if not keys:
             del self._by_id[entry.session_id]
+        for name in {entry.login, entry.user_id}:
+            user_keys = self._by_user[(entry.domain, name)]
+            user_keys.discard(key)
+            if not user_keys:
+                del self._by_user[(entry.domain, name)]
         return entry
 
     def refresh(self, now):
@@ -196,11 +205,10 @@ class Store:
 
     def remove_user(self, domain, user, scope, spare_session_id):
         """Remove the entries of ``user`` (login or user id) in ``domain`` and ``scope``, sparing one session id."""
-        keys = [
-            key for key, entry in self._entries.items()
-            if entry.domain == domain and user in (entry.login, entry.user_id)
-            and (scope is None or entry.site in scope) and entry.session_id != spare_session_id
-        ]
+        keys = sorted(
+            key for key in self._by_user.get((domain, user), ())
+            if (scope is None or self._entries[key].site in scope) and self._entries[key].session_id != spare_session_id
+        )
         return [self._remove(key) for key in keys]
 
     def schedule_relogin(self, entry, due):
