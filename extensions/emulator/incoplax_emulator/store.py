@@ -126,6 +126,11 @@ class Entry:
         return data
 
 
+def _user_names(entry):
+    """The names a logout may give for the entry's user: its login and its user id (once if equal)."""
+    return (entry.login,) if entry.login == entry.user_id else (entry.login, entry.user_id)
+
+
 class Store:
     """Entries in insertion order, indexes by session id and by user, an expiry heap and pending re-logins."""
 
@@ -152,7 +157,7 @@ class Store:
         self._next_key += 1
         self._entries[key] = entry
         self._by_id.setdefault(entry.session_id, []).append(key)
-        for name in {entry.login, entry.user_id}:
+        for name in _user_names(entry):
             self._by_user.setdefault((entry.domain, name), set()).add(key)
         heapq.heappush(self._expiry, (entry.expires, key))
         return entry
@@ -163,7 +168,7 @@ class Store:
         keys.remove(key)
         if not keys:
             del self._by_id[entry.session_id]
-        for name in {entry.login, entry.user_id}:
+        for name in _user_names(entry):
             user_keys = self._by_user[(entry.domain, name)]
             user_keys.discard(key)
             if not user_keys:
