@@ -14,18 +14,9 @@ __metaclass__ = type
 
 import json
 import os
-import queue
-import re
-import signal
 import socket
-import ssl
 import subprocess
 import sys
-import tempfile
-import threading
-import urllib.error
-import urllib.request
-from urllib.parse import parse_qs
 
 import pytest
 import yaml
@@ -36,12 +27,13 @@ EMULATOR_PATH = os.path.join(ROOT, 'extensions', 'emulator')
 CALLBACK_DIR = os.path.join(HERE, 'callback_plugins')
 CALLBACK_NAME = 'incoplax_results'
 RESULTS_ENV = 'INCOPLAX_TEST_RESULTS_FILE'
-DEFAULT_TOKEN = 'emulator-token'
-DEFAULT_USERNAME = 'admin'
-DEFAULT_PASSWORD = 'admin-password'
-LISTEN_RE = re.compile(r'incoplax-emulator listening on (https?://\S+)')
 START_TIMEOUT = 15
 PLAYBOOK_TIMEOUT = 300
+
+if EMULATOR_PATH not in sys.path:
+    sys.path.insert(0, EMULATOR_PATH)
+
+from incoplax_emulator.process import EmulatorError, EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position,unused-import
 
 
 def clean_environ(extra=None):
@@ -58,136 +50,13 @@ def clean_environ(extra=None):
     return env
 
 
-class EmulatorError(RuntimeError):
-    """The emulator did not start, or a control request failed."""
-
-
-class Emulator:
-    """One ``python -m incoplax_emulator`` process and its control interface."""
+class Emulator(EmulatorProcess):
+    """One ``python -m incoplax_emulator`` process and its control interface (see incoplax_emulator.process)."""
 
     def __init__(self, args=(), log_dir=None):
-        self.args = [str(arg) for arg in args]
-        self.token = self._option('--token', DEFAULT_TOKEN)
-        self.username = self._option('--username', DEFAULT_USERNAME)
-        self.password = self._option('--password', DEFAULT_PASSWORD)
-        self.url = None
-        self.output = []
-        self._lines = queue.Queue()
         env = clean_environ({'PYTHONPATH': os.pathsep.join(
             item for item in (EMULATOR_PATH, os.environ.get('PYTHONPATH')) if item)})
-        if log_dir:
-            self._stderr = tempfile.NamedTemporaryFile('w+', prefix='emulator-', suffix='.stderr', dir=log_dir, delete=False)
-        else:
-            self._stderr = subprocess.DEVNULL
-        self.proc = subprocess.Popen(
-            [sys.executable, '-m', 'incoplax_emulator', '--port', '0'] + self.args,
-            stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env,
-            universal_newlines=True, cwd=ROOT,
-        )
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-        try:
-            self.url = self._wait_listening()
-        except Exception:
-            self.stop()
-            raise
-        context = None
-        if self.url.startswith('https://'):
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-
-    def _option(self, name, default):
-        if name in self.args:
-            return self.args[self.args.index(name) + 1]
-        return default
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def _wait_listening(self):
-        while True:
-            try:
-                line = self._lines.get(timeout=START_TIMEOUT)
-            except queue.Empty:
-                raise EmulatorError('emulator printed no "listening on" line within %ss: %s' % (START_TIMEOUT, self._diagnostics()))
-            if line is None:
-                self.proc.wait(timeout=5)
-                raise EmulatorError('emulator exited with rc %s before listening: %s' % (self.proc.returncode, self._diagnostics()))
-            self.output.append(line)
-            match = LISTEN_RE.search(line)
-            if match:
-                return match.group(1).rstrip('/')
-
-    def _diagnostics(self):
-        text = ''.join(self.output)
-        if self._stderr is not subprocess.DEVNULL:
-            self._stderr.flush()
-            self._stderr.seek(0)
-            text += self._stderr.read()
-        return text.strip()[-2000:] or '(no output)'
-
-    @property
-    def port(self):
-        return int(self.url.rsplit(':', 1)[1])
-
-    def _call(self, method, path, data=None):
-        body = None if data is None else json.dumps(data).encode('utf-8')
-        request = urllib.request.Request(self.url + path, data=body, method=method)
-        if body is not None:
-            request.add_header('Content-Type', 'application/json')
-        try:
-            with self._opener.open(request, timeout=30) as response:
-                text = response.read().decode('utf-8')
-        except urllib.error.HTTPError as exc:
-            raise EmulatorError('%s %s: HTTP %s %s' % (method, path, exc.code, exc.read().decode('utf-8', 'replace')))
-        return json.loads(text) if text.strip() else None
-
-    def state(self):
-        """``GET /_emulator/state``: current site, sites, live sessions, counters, request log."""
-        return self._call('GET', '/_emulator/state')
-
-    def reset(self):
-        return self._call('POST', '/_emulator/reset')
-
-    def load(self, fixture):
-        return self._call('POST', '/_emulator/load', fixture)
-
-    def set_faults(self, faults):
-        return self._call('POST', '/_emulator/faults', faults)
-
-    def faults(self):
-        return self._call('GET', '/_emulator/faults')
-
-    def counters(self):
-        return self.state()['counters']
-
-    @staticmethod
-    def sites_query(entry):
-        """The decoded JSON ``sites`` value of a logged request, or None when its query had no ``sites``."""
-        values = parse_qs(entry.get('query') or '', keep_blank_values=True).get('sites')
-        return None if not values else json.loads(values[-1])
-
-    def requests(self):
-        return self.state()['requests']
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._reader.join(timeout=5)
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        if self._stderr is not subprocess.DEVNULL:
-            self._stderr.close()
+        super().__init__(args, log_dir=log_dir, python=sys.executable, env=env, cwd=ROOT, start_timeout=START_TIMEOUT)
 
 
 class PlaybookResult:
