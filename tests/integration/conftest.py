@@ -17,6 +17,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -235,3 +238,60 @@ def closed_port():
     sock.bind(('127.0.0.1', 0))
     yield sock.getsockname()[1]
     sock.close()
+
+
+class LocalServer:
+    """A loopback HTTP server in a thread; ``answer(request)`` gives (status, headers, body), every request is kept."""
+
+    def __init__(self, answer, host='127.0.0.1'):
+        self.answer = answer
+        self.requests = []
+        lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+            def _serve(self):
+                length = int(self.headers.get('Content-Length') or 0)
+                body = self.rfile.read(length) if length else b''
+                request = {'method': self.command, 'path': self.path, 'headers': dict(self.headers), 'body': body}
+                with lock:
+                    server.requests.append(request)
+                status, headers, payload = server.answer(request)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header('Content-Length', str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = 'http://%s:%d' % (host, self.httpd.server_address[1])
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def local_server():
+    """Factory: ``local_server(answer, host='127.0.0.1')``, stopped at teardown."""
+    started = []
+
+    def start(answer, host='127.0.0.1'):
+        instance = LocalServer(answer, host)
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.stop()

@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -121,61 +120,10 @@ def fact(run, name, host='localhost'):
     return found[-1]
 
 
-class LocalServer:
-    """A loopback HTTP server in a thread answering every request with ``answer(method, path)``."""
-
-    def __init__(self, answer):
-        self.requests = []
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = 'HTTP/1.1'
-
-            def log_message(self, *args):  # pylint: disable=arguments-differ
-                pass
-
-            def _serve(inner):  # pylint: disable=no-self-argument
-                length = int(inner.headers.get('Content-Length') or 0)
-                if length:
-                    inner.rfile.read(length)
-                self.requests.append((inner.command, inner.path))
-                status, content_type, payload = answer(inner.command, inner.path)
-                inner.send_response(status)
-                inner.send_header('Content-Type', content_type)
-                inner.send_header('Content-Length', str(len(payload)))
-                inner.end_headers()
-                inner.wfile.write(payload)
-
-            do_GET = do_POST = do_DELETE = _serve
-
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = 'http://127.0.0.1:%d' % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def local_server():
-    started = []
-
-    def start(answer):
-        instance = LocalServer(answer)
-        started.append(instance)
-        return instance
-
-    yield start
-    for instance in started:
-        instance.stop()
-
-
 def answering(payload, content_type='application/json; charset=utf-8'):
     """A GET answer of 200 with ``payload`` (bytes, or a value sent as JSON)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return lambda method, path: (200, content_type, body)
+    return lambda request: (200, {'Content-Type': content_type}, body)
 
 
 # ---------------------------------------------------------------------------------------------------- transient faults
@@ -332,9 +280,9 @@ def test_garbage_answers_are_clear_errors(emulator, run_playbook, local_server):
         'string': (answering('sessions'), 'expected a list of sessions'),
         'truncated': (answering(b'[{"session_id": "a", "login": '), 'answer is not JSON'),
         'id not a string': (answering([{'session_id': 17, 'login': 'x'}]), 'entry 0 of the answer is not a session object'),
-        'html 500': (lambda method, path: (500, 'text/html', b'<html><body><h1>Internal error</h1><p>oops</p></body></html>'),
+        'html 500': (lambda request: (500, {'Content-Type': 'text/html'}, b'<html><body><h1>Internal error</h1><p>oops</p></body></html>'),
                      'HTTP 500'),
-        'empty 502': (lambda method, path: (502, 'text/plain', b''), 'HTTP 502'),
+        'empty 502': (lambda request: (502, {'Content-Type': 'text/plain'}, b''), 'HTTP 502'),
     }
     tasks = []
     for kind in kinds:
