@@ -33,6 +33,8 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
+
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 RETRY_STATUSES = (429, 502, 503, 504)
 # A server asking for a very long pause would stall an incident run; past this we stop waiting.
@@ -41,52 +43,6 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 10
 EXCERPT_LENGTH = 300
 USER_AGENT = 'incoplax.platform-ansible-collection'
-
-
-class IncoplaxError(Exception):
-    """Root of every error this collection raises about the platform."""
-
-
-class IncoplaxApiError(IncoplaxError):
-    """A request that failed: HTTP error status, network failure, or an answer we cannot use.
-
-    Carries what a responder needs to act (method, path, status, a short body excerpt) and nothing
-    that could hold a secret: no headers, no credentials, no userinfo from the URL.
-    """
-
-    def __init__(self, method, path, status=None, excerpt=None, reason=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.excerpt = excerpt
-        self.reason = reason
-        super(IncoplaxApiError, self).__init__(self._format())
-
-    def _format(self):
-        where = '%s %s' % (self.method, self.path)
-        if self.status is not None:
-            text = '%s failed: HTTP %s' % (where, self.status)
-            if self.reason:
-                text += ' %s' % self.reason
-        else:
-            text = '%s failed: %s' % (where, self.reason or 'no answer')
-        if self.excerpt:
-            text += ': %s' % self.excerpt
-        hint = _STATUS_HINTS.get(self.status)
-        if hint:
-            text += ' (%s)' % hint
-        return text
-
-    def to_dict(self):
-        return {'method': self.method, 'path': self.path, 'status': self.status,
-                'reason': self.reason, 'excerpt': self.excerpt}
-
-
-_STATUS_HINTS = {
-    401: 'check the token, or the username and password',
-    403: 'the credentials are valid but not allowed to manage web sessions',
-    429: 'the platform is rate limiting; raise retries or lower concurrency',
-}
 
 
 def _excerpt(body, secrets):

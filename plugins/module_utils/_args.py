@@ -15,6 +15,8 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ansible_collections.incoplax.platform.plugins.module_utils._errors import ParameterError
+
 
 def set_env_fallback(*names):
     """Like env_fallback, but an empty variable counts as unset.
@@ -52,10 +54,6 @@ SITES_HELP = ("use 'all', 'current', one site name, or a non-empty list of site 
 
 FILTER_KEYS = ('login', 'user_id', 'domain', 'session_id', 'session_type')
 SESSION_TYPES = ('http', 'websocket')
-
-
-class ParameterError(ValueError):
-    """Bad module input, found before any request is sent."""
 
 
 def _is_clean_name(value):

@@ -23,15 +23,14 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.incoplax.platform.plugins.module_utils._api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    IncoplaxApiError,
     IncoplaxClient,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     CONNECTION_ARGUMENT_SPEC,
     CONNECTION_CONSTRAINTS,
-    ParameterError,
     check_connection_params,
 )
+from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError
 
 
 def may_hold_secret(value, no_log_values):
@@ -97,7 +96,7 @@ class IncoplaxModule:
             self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         try:
             check_connection_params(self.params)
-        except ParameterError as exc:
+        except IncoplaxError as exc:
             self.ansible.fail_json(msg=str(exc))
 
     @property
@@ -123,10 +122,11 @@ class IncoplaxModule:
         """
         try:
             result = action(self)
-        except ParameterError as exc:
-            self.ansible.fail_json(msg=str(exc), changed=False)
-        except IncoplaxApiError as exc:
-            self.ansible.fail_json(msg=str(exc), changed=False, error=exc.to_dict())
+        except IncoplaxError as exc:
+            detail = exc.to_dict()
+            if detail is None:
+                self.ansible.fail_json(msg=str(exc), changed=False)
+            self.ansible.fail_json(msg=str(exc), changed=False, error=detail)
         with scrub_when_needed():
             if result.pop('failed', False):
                 self.ansible.fail_json(**result)
