@@ -162,3 +162,45 @@ def test_cli_fault_flags(start_emulator):
     assert faults['fail_users'] == ['user0001', 'x'] and faults['retry_after'] == 7
     emulator.reset()
     assert emulator.control('GET', 'faults') == {}
+
+
+def test_ignore_sites_acts_on_every_site(sample):
+    sample.faults({'ignore_sites': True})
+    assert ids(sample.sessions(['east'])) == ids(sample.sessions('all'))
+    assert sample.delete('s-a1', sites=['west']).status_code == 204
+    assert 's-a1' not in {entry['session_id'] for entry in sample.sessions('all')}
+    assert sample.logout(dict(LOGOUT_ALICE, sites=['west'])).status_code == 200
+    assert {entry['session_id'] for entry in sample.sessions('all') if entry['login'] == 'alice'} == {'s-x1'}
+
+
+def test_close_delay_keeps_closed_sessions_listed_for_a_while(sample):
+    sample.faults({'close_delay': 0.5})
+    assert sample.delete('s-a1', sites='all').status_code == 204
+    assert sample.logout(dict(LOGOUT_ALICE, user='bob')).status_code == 200
+    listed = {entry['session_id'] for entry in sample.sessions('all')}
+    assert {'s-a1', 's-b1', 'bob/with/slash'} <= listed
+    deadline = time.monotonic() + 10
+    while listed & {'s-a1', 's-b1', 'bob/with/slash'} and time.monotonic() < deadline:
+        time.sleep(0.1)
+        listed = {entry['session_id'] for entry in sample.sessions('all')}
+    assert not listed & {'s-a1', 's-b1', 'bob/with/slash'}
+    assert 's-a2' in listed
+
+
+def test_stale_sessions_answer_404_and_stay_listed(sample):
+    sample.faults({'stale_sessions': ['s-a1']})
+    response = sample.delete('s-a1', sites='all')
+    assert response.status_code == 404
+    assert ('s-a1', 'http') in ids(sample.sessions('all'))
+
+
+def test_ghost_sessions_answer_404_and_are_gone(sample):
+    sample.faults({'ghost_sessions': ['s-a2']})
+    assert sample.delete('s-a2', sites='all').status_code == 404
+    assert 's-a2' not in {entry['session_id'] for entry in sample.sessions('all')}
+
+
+def test_new_faults_from_the_command_line(start_emulator):
+    emulator = start_emulator('--ignore-sites', '--close-delay', '2', '--stale-sessions', 'a,b', '--ghost-sessions', 'c')
+    assert emulator.control('GET', 'faults') == {'ignore_sites': True, 'close_delay': 2.0, 'stale_sessions': ['a', 'b'],
+                                                 'ghost_sessions': ['c']}

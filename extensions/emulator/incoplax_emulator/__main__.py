@@ -56,11 +56,16 @@ def build_parser():
     faults.add_argument('--relogin-after', type=float, help='seconds after a logout until the user has a new session')
     faults.add_argument('--relogin-times', type=int, help='re-logins per user at most (default 1)')
     faults.add_argument('--relogin-users', type=_names, help='comma-separated logins/user ids that re-login (default: all)')
+    faults.add_argument('--ignore-sites', action='store_true', default=None, help='act on every site whatever sites says')
+    faults.add_argument('--close-delay', type=float, help='seconds a closed session stays listed (propagation delay)')
+    faults.add_argument('--stale-sessions', type=_names, help='comma-separated session ids whose DELETE answers 404 but stays open')
+    faults.add_argument('--ghost-sessions', type=_names, help='comma-separated session ids whose DELETE closes them but answers 404')
     return parser
 
 
 FAULT_OPTIONS = ('latency_ms', 'hang_ms', 'error_rate', 'fail_first', 'rate_limit_first', 'retry_after', 'reset_first',
-                 'fail_users', 'fail_sessions', 'garbage', 'relogin_after', 'relogin_times', 'relogin_users')
+                 'fail_users', 'fail_sessions', 'garbage', 'relogin_after', 'relogin_times', 'relogin_users',
+                 'ignore_sites', 'close_delay', 'stale_sessions', 'ghost_sessions')
 
 
 def build_config(args):

@@ -206,7 +206,7 @@ class Emulator:
             if garbage == 'empty':
                 return Response(200, b'', JSON_TYPE)
             try:
-                scope = parse_sites_text(sites_text, self.store.current_site)
+                scope = self._scope(parse_sites_text, sites_text)
             except SitesError as exc:
                 return error_response(400, str(exc))
             if garbage == 'missing_fields':
@@ -228,14 +228,15 @@ class Emulator:
                 return error_response(400, '%s must be a non-empty string' % name)
         with self._lock:
             try:
-                scope = parse_sites(body.get('sites', MISSING), self.store.current_site)
+                scope = self._scope(parse_sites, body.get('sites', MISSING))
             except SitesError as exc:
                 return error_response(400, str(exc))
             if self.faults.fails_user(body['user']):
                 return error_response(500, 'injected failure for user %s' % body['user'])
             now = self._clock()
             self.store.refresh(now)
-            removed = self.store.remove_user(body['domain'], body['user'], scope, identity['session_id'])
+            removed = self.store.remove_user(body['domain'], body['user'], scope, identity['session_id'],
+                                             now, self.faults.close_delay)
             self._schedule_relogins(removed, now)
         return json_response(200, LOGOUT_STATUS)
 
@@ -243,18 +244,25 @@ class Emulator:
         """DELETE: close every entry with ``session_id`` in the ``sites`` scope."""
         with self._lock:
             try:
-                scope = parse_sites_text(sites_text, self.store.current_site)
+                scope = self._scope(parse_sites_text, sites_text)
             except SitesError as exc:
                 return error_response(400, str(exc))
             if self.faults.fails_session(session_id):
                 return error_response(500, 'injected failure for session %s' % session_id)
+            if self.faults.stale(session_id):
+                return error_response(404, 'session not found: %s' % session_id)
             now = self._clock()
             self.store.refresh(now)
-            removed = self.store.remove_id(session_id, scope)
+            removed = self.store.remove_id(session_id, scope, now, self.faults.close_delay)
             self._schedule_relogins(removed, now)
-        if not removed:
+        if not removed or self.faults.ghost(session_id):
             return error_response(404, 'session not found: %s' % session_id)
         return Response(204, b'', None)
+
+    def _scope(self, parse, value):
+        """The request's scope; every site when the ``ignore_sites`` fault plays a platform that drops the parameter."""
+        scope = parse(value, self.store.current_site)
+        return None if self.faults.ignore_sites else scope
 
     def _schedule_relogins(self, removed, now):
         """One re-login per user per logout event, on the site of the user's first closed entry."""

@@ -45,6 +45,10 @@ _RULES = {
     'relogin_times': (lambda value: _non_negative_int(value) and value >= 1, 'an integer >= 1'),
     'relogin_users': (_strings, 'a list of strings'),
     'seed': (_non_negative_int, 'an integer >= 0'),
+    'ignore_sites': (lambda value: isinstance(value, bool), 'true or false'),
+    'close_delay': (_non_negative_number, 'a number of seconds >= 0'),
+    'stale_sessions': (_strings, 'a list of strings'),
+    'ghost_sessions': (_strings, 'a list of strings'),
 }
 
 
@@ -115,6 +119,24 @@ class Faults:
     def fails_session(self, session_id):
         """Whether a DELETE of ``session_id`` must fail."""
         return session_id in self.config.get('fail_sessions', ())
+
+    @property
+    def ignore_sites(self):
+        """Whether every vendor request acts on every site, whatever its ``sites`` says."""
+        return self.config.get('ignore_sites', False)
+
+    @property
+    def close_delay(self):
+        """Seconds a closed entry stays listed after the POST or DELETE that closed it."""
+        return self.config.get('close_delay', 0)
+
+    def stale(self, session_id):
+        """Whether a DELETE of ``session_id`` answers 404 while the session stays open and listed."""
+        return session_id in self.config.get('stale_sessions', ())
+
+    def ghost(self, session_id):
+        """Whether a DELETE of ``session_id`` answers 404 although it closes the session (gone meanwhile)."""
+        return session_id in self.config.get('ghost_sessions', ())
 
     def relogin_delay(self, entry):
         """Seconds until ``entry``'s user logs in again after a logout event, or None; counts the event."""

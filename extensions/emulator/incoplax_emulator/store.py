@@ -144,6 +144,8 @@ class Store:
         self._by_user = {}
         self._expiry = []
         self._pending = []
+        # (due, key): entries closed by a request but still listed until ``due`` (propagation delay).
+        self._closing = []
         self._next_key = 0
         self._pending_seq = 0
         self._relogin_ids = IdMaker(random.Random('relogin-%s' % seed), dataset.node)
@@ -180,6 +182,10 @@ class Store:
         while self._pending and self._pending[0][0] <= now:
             due, _seq, spec = heapq.heappop(self._pending)
             self.add(spec, due)
+        while self._closing and self._closing[0][0] <= now:
+            _due, key = heapq.heappop(self._closing)
+            if key in self._entries:
+                self._remove(key)
         # The heap may hold keys already removed by DELETE/POST; those are skipped.
         while self._expiry and self._expiry[0][0] <= now:
             _expires, key = heapq.heappop(self._expiry)
@@ -203,18 +209,28 @@ class Store:
     def __len__(self):
         return len(self._entries)
 
-    def remove_id(self, session_id, scope):
-        """Remove every entry with ``session_id`` in ``scope``; return the removed entries."""
-        keys = [key for key in self._by_id.get(session_id, ()) if scope is None or self._entries[key].site in scope]
-        return [self._remove(key) for key in keys]
+    def remove_id(self, session_id, scope, now=None, delay=0):
+        """Remove every entry with ``session_id`` in ``scope``; return the removed entries.
 
-    def remove_user(self, domain, user, scope, spare_session_id):
+        With ``delay``, the entries stay listed until ``now + delay`` (a platform that propagates slowly).
+        """
+        keys = [key for key in self._by_id.get(session_id, ()) if scope is None or self._entries[key].site in scope]
+        return self._close(keys, now, delay)
+
+    def remove_user(self, domain, user, scope, spare_session_id, now=None, delay=0):
         """Remove the entries of ``user`` (login or user id) in ``domain`` and ``scope``, sparing one session id."""
         keys = sorted(
             key for key in self._by_user.get((domain, user), ())
             if (scope is None or self._entries[key].site in scope) and self._entries[key].session_id != spare_session_id
         )
-        return [self._remove(key) for key in keys]
+        return self._close(keys, now, delay)
+
+    def _close(self, keys, now, delay):
+        if not delay:
+            return [self._remove(key) for key in keys]
+        for key in keys:
+            heapq.heappush(self._closing, (now + delay, key))
+        return [self._entries[key] for key in keys]
 
     def schedule_relogin(self, entry, due):
         """Have a new http session of ``entry``'s user appear on the same site at monotonic time ``due``."""
