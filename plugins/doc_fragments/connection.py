@@ -35,6 +35,15 @@ options:
       - Password for HTTP basic authentication.
       - If not set, the value of the E(INCOPLAX_PASSWORD) environment variable is used.
     type: str
+  caller:
+    description:
+      - The account (login or user id) these credentials belong to.
+      - A logout spares the session making the request, so only a target that is this account may keep one
+        session open after its logout (reported as spared). Every other target's session still listed after
+        the wait is reported as remaining, and the task fails.
+      - Defaults to O(username) with basic authentication. With a token it is unknown unless set.
+      - If not set, the value of the E(INCOPLAX_CALLER) environment variable is used.
+    type: str
   validate_certs:
     description:
       - Whether to verify the platform's TLS certificate.

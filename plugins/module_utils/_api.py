@@ -34,6 +34,7 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
+from ansible_collections.incoplax.platform.plugins.module_utils._sessions import scope_violation, session_id_problem
 
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -186,7 +187,11 @@ class IncoplaxClient:
         except ValueError:
             raise IncoplaxApiError('GET', path, response.status_code, _excerpt(response.text, self._secrets),
                                    reason='answer is not JSON (expected a list of sessions)')
-        return validate_session_list(data, 'GET', path)
+        entries = validate_session_list(data, 'GET', path)
+        violation = scope_violation(entries, sites)
+        if violation:
+            raise IncoplaxApiError('GET', path, response.status_code, reason=violation)
+        return entries
 
     def logout_user(self, domain, user, sites=None):
         """POST a logout of every session of ``user`` in ``domain`` (the request's own session excepted)."""
@@ -196,7 +201,10 @@ class IncoplaxClient:
         self._request('POST', SESSIONS_PATH, body=body)
 
     def close_session(self, session_id, sites=None):
-        """DELETE one session. Returns False when the API answers 404 (already gone)."""
+        """DELETE one session. Returns False when the API answers 404 (not found)."""
+        problem = session_id_problem(session_id)
+        if problem:
+            raise IncoplaxApiError('DELETE', SESSIONS_PATH + '/<id>', reason='not sent: %s' % problem)
         response = self._request('DELETE', session_path(session_id), sites=sites, ok_statuses=(404,))
         return response.status_code != 404
 

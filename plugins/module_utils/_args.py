@@ -35,6 +35,7 @@ CONNECTION_ARGUMENT_SPEC = dict(
     token=dict(type='str', no_log=True, fallback=(set_env_fallback, ['INCOPLAX_TOKEN'])),
     username=dict(type='str', no_log=False, fallback=(set_env_fallback, ['INCOPLAX_USERNAME'])),
     password=dict(type='str', no_log=True, fallback=(set_env_fallback, ['INCOPLAX_PASSWORD'])),
+    caller=dict(type='str', fallback=(set_env_fallback, ['INCOPLAX_CALLER'])),
     validate_certs=dict(type='bool', default=True, fallback=(set_env_fallback, ['INCOPLAX_VALIDATE_CERTS'])),
     ca_path=dict(type='path', fallback=(set_env_fallback, ['INCOPLAX_CA_PATH'])),
     timeout=dict(type='int', default=30),
@@ -103,19 +104,45 @@ def check_connection_params(params):
 
 
 def filters_from_params(params, keys=FILTER_KEYS, name=None):
-    """The set filters as {key: list}, ignoring unset ones; rejects empty strings in a list."""
+    """The set filters as {key: list of trimmed names}, ignoring unset ones; refuses anything but non-empty strings."""
     filters = {}
     for key in keys:
-        values = params.get(key)
-        if not values:
+        values = (params or {}).get(key)
+        if values is None:
             continue
         option = '%s.%s' % (name, key) if name else key
+        if not values:
+            raise ParameterError('%s: the list is empty, so it would match nothing; remove %s or give values'
+                                 % (option, option))
+        names = []
         for item in values:
-            if not isinstance(item, str) or item == '':
-                raise ParameterError('%s: %r is not a valid value (expected non-empty strings)' % (option, item))
+            if not isinstance(item, str) or not item.strip():
+                raise ParameterError('%s: %r is not a valid value (expected non-empty strings, in a flat list)'
+                                     % (option, item))
+            if item.strip() not in names:
+                names.append(item.strip())
         if key == 'session_type':
-            bad = [item for item in values if item not in SESSION_TYPES]
+            bad = [item for item in names if item not in SESSION_TYPES]
             if bad:
                 raise ParameterError('%s: %s not one of %s' % (option, ', '.join(bad), ', '.join(SESSION_TYPES)))
-        filters[key] = list(values)
+        filters[key] = names
     return filters
+
+
+def sites_warnings(value, name='sites'):
+    """Warnings for a site name that is probably not what the human meant: it would match no site."""
+    names = [value] if isinstance(value, str) else [item for item in value or () if isinstance(item, str)]
+    warnings = []
+    for site in names:
+        if site in SITES_KEYWORDS:
+            continue
+        if site.lower() in SITES_KEYWORDS:
+            warnings.append("%s: %r is taken as a site name, not the keyword %r (keywords are lower case)"
+                            % (name, site, site.lower()))
+        elif site.lstrip().startswith(('[', '{', '"')):
+            warnings.append('%s: %r is taken as one site name, but it looks like JSON; give a YAML list instead, '
+                            'for example sites: [east, west]' % (name, site))
+        elif ',' in site:
+            warnings.append('%s: %r is taken as one site name containing a comma; for several sites give a list, '
+                            'for example sites: [%s]' % (name, site, ', '.join(part.strip() for part in site.split(','))))
+    return warnings

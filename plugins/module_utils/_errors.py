@@ -14,7 +14,15 @@ __metaclass__ = type
 
 
 class IncoplaxError(Exception):
-    """Root of every error this collection raises; its text is safe to show (no secret in any form)."""
+    """Root of every error this collection raises; its text is safe to show (no secret in any form).
+
+    ``result`` holds return values known at the time of the error (for example the targets that were
+    refused); the module fails with them, so that a failure still reports what is known.
+    """
+
+    def __init__(self, message='', result=None):
+        super(IncoplaxError, self).__init__(message)
+        self.result = dict(result or {})
 
     def to_dict(self):
         """Structured detail for the module result's ``error`` key, or None."""

@@ -99,6 +99,9 @@ class IncoplaxModule:
         except IncoplaxError as exc:
             self.ansible.fail_json(msg=str(exc))
 
+    def warn(self, text):
+        self.ansible.warn(text)
+
     @property
     def check_mode(self):
         return self.ansible.check_mode
@@ -123,10 +126,10 @@ class IncoplaxModule:
         try:
             result = action(self)
         except IncoplaxError as exc:
-            detail = exc.to_dict()
-            if detail is None:
-                self.ansible.fail_json(msg=str(exc), changed=False)
-            self.ansible.fail_json(msg=str(exc), changed=False, error=detail)
+            failure = dict(exc.result, msg=str(exc), changed=False)
+            if exc.to_dict() is not None:
+                failure['error'] = exc.to_dict()
+            self.ansible.fail_json(**failure)
         with scrub_when_needed():
             if result.pop('failed', False):
                 self.ansible.fail_json(**result)

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 from collections import Counter
 
+MAX_SESSION_ID_LENGTH = 1024
+
 
 def text_field(entry, key):
     """The field as text, or None when absent or of another type.
@@ -61,6 +63,33 @@ def session_key(entry):
 def sort_entries(entries):
     return sorted(entries, key=lambda e: (str(e.get('site')), str(e.get('login')), str(e.get('session_id')),
                                           str(e.get('session_type'))))
+
+
+def scope_violation(entries, sites):
+    """Why the listing ``entries`` cannot be the answer for the scope ``sites``, or None when it can.
+
+    The vendor says its parameters "may not be available": a platform or proxy that drops ``sites`` answers
+    for other sites, and a logout or DELETE it receives would then act outside the scope too.
+    """
+    if sites == 'all':
+        return None
+    listed = Counter(text_field(entry, 'site') for entry in entries)
+    if isinstance(sites, list):
+        outside = {site: count for site, count in listed.items() if site not in sites}
+        if not outside:
+            return None
+        wanted = ', '.join(sites)
+    else:
+        if len(listed) <= 1:
+            return None
+        outside = dict(listed)
+        wanted = 'the current site (one site)'
+    return ('the platform answered %d session entries on sites outside the requested scope %s: %s. It is not '
+            'honouring sites, so nothing was sent: a logout or DELETE would act outside the scope too. Check for a '
+            'proxy that drops the query string or the body field, or use sites: all with match: {site: [...]}'
+            % (sum(outside.values()), wanted,
+               ', '.join('%s (%d)' % (site if site is not None else 'no site', count)
+                         for site, count in sorted(outside.items(), key=lambda item: str(item[0])))))
 
 
 def identities_of(entries, names):
@@ -126,3 +155,14 @@ def count_by_site(entries):
     for entry in entries:
         per_site.setdefault(str(entry.get('site')), set()).add(entry['session_id'])
     return {site: len(ids) for site, ids in sorted(per_site.items())}
+
+
+def session_id_problem(session_id):
+    """Why ``session_id`` cannot be sent as exactly one path segment of a session, or None when it can."""
+    if not isinstance(session_id, str) or session_id in ('', '.', '..'):
+        return '%r cannot be sent as one path segment (the HTTP stack would resolve it to another path)' % (session_id,)
+    if len(session_id) > MAX_SESSION_ID_LENGTH:
+        return 'an id of %d characters is longer than %d' % (len(session_id), MAX_SESSION_ID_LENGTH)
+    if any(ch.isspace() or not ch.isprintable() for ch in session_id):
+        return '%r contains whitespace or control characters' % (session_id,)
+    return None

@@ -15,11 +15,19 @@ version_added: 0.1.0
 description:
   - Closes open web sessions of the Incoplax platform and reports exactly what was closed.
   - "The module lists the open sessions first (one request with O(sites)), acts only on targets that have
-    open sessions, then lists them again: a session counts as closed only if it was open before and is gone
-    after. Running it twice changes nothing the second time."
+    open sessions, then lists them again: a session counts as closed only if it was open before and a listing
+    after the request no longer shows it. Running it twice changes nothing the second time."
+  - Every entry of every listing is checked against O(sites). A platform (or a proxy) that answers with
+    sessions on other sites is not honouring the scope, and a logout or C(DELETE) would then act outside it
+    too, so the module fails before sending any C(POST) or C(DELETE).
+  - Each C(DELETE) goes to exactly C(<api>/sessions/<id>), the id encoded as one path segment, and carries the
+    narrowest scope that covers the entries it closes (their sites, within O(sites)).
   - Targets are closed concurrently, O(concurrency) requests at a time. Every target is tried even if some
     fail; the task then fails, lists each failed target with its error, and still reports what was closed.
   - Accounts in O(protected_users) are never touched.
+  - Every name in O(user), O(session_id), O(protected_users) and O(match) is trimmed of surrounding whitespace
+    (C("alice, bob") becomes V(alice) and V(bob)); an element that is not a non-empty string (a nested list,
+    a null, a number, a dict) is refused before anything is sent.
 author:
   - Incoplax platform team (@incoplax)
 options:
@@ -34,18 +42,22 @@ options:
       - Ids of sessions to close, each with one C(DELETE) request.
       - An id listed twice by the API (once as C(http), once as C(websocket)) is one session, closed once.
       - An id that is not open on O(sites) is left alone and reported in RV(not_open).
-      - An id that is empty, V(.) or V(..), or contains whitespace or control characters is refused.
+      - An id that cannot be sent as one path segment (empty, V(.) or V(..), longer than 1024 characters, or with
+        whitespace or control characters) is refused before anything is sent, and reported in RV(failed_targets).
       - Mutually exclusive with O(user) and O(match).
     type: list
-    elements: str
+    elements: raw
   user:
     description:
       - Users (login or user id) whose sessions in O(domain) are all closed, with one logout C(POST) per user.
-      - The platform spares the session making the request. If the account running this module is one of
-        the users, its own session stays open and is reported in RV(spared).
+      - The platform spares the session making the request. If the account of the credentials (O(caller)) is one
+        of the users, one session of it may stay open and is reported in RV(spared). For every other user, a
+        session still listed after O(wait_timeout) is in RV(remaining) and fails the task.
+      - A name that is the login of one account and the user id of another designates two accounts, which one
+        logout would close alike; it is refused before anything is closed. Target one with O(match).
       - Requires O(domain). Mutually exclusive with O(session_id) and O(match).
     type: list
-    elements: str
+    elements: raw
   domain:
     description:
       - Domain of the users in O(user). Required with O(user), and only used with it.
@@ -60,42 +72,50 @@ options:
       login:
         description: Logins.
         type: list
-        elements: str
+        elements: raw
       user_id:
         description: User ids.
         type: list
-        elements: str
+        elements: raw
       domain:
         description: Domains.
         type: list
-        elements: str
+        elements: raw
       session_id:
         description: Session ids.
         type: list
-        elements: str
+        elements: raw
       session_type:
         description: Session types.
         type: list
         elements: str
         choices: [http, websocket]
       site:
-        description: Sites, matched against the listed sessions within O(sites).
+        description:
+          - Sites, matched against the listed sessions within O(sites).
+          - Each C(DELETE) carries only the matched sites of its session, so that an id listed on several sites
+            is closed only on these.
         type: list
-        elements: str
+        elements: raw
   protected_users:
     description:
       - Logins or user ids whose sessions this module never closes.
       - An account given by login is also recognised by its user id, and the reverse, from the session list.
+      - Names are compared after Unicode normalisation (NFC) and case folding, so V(ADMIN) protects V(admin).
+        A protected name that matches no account in the listing gets a warning (it may be misspelled).
       - Naming a protected account in O(user), or one of its sessions in O(session_id), fails before anything
         is closed. Under O(match) their sessions are left open and reported in RV(skipped_protected).
     type: list
-    elements: str
+    elements: raw
     default: []
   sites:
     description:
       - Which sites to act on, as in M(incoplax.platform.ws_session_info) - V(all), V(current), one site name,
         or a list of site names. Omitted means the API default, the current site.
-      - The same value is sent with the listing, every C(DELETE) and every C(POST).
+      - The same value is sent with the listing and every C(POST); a C(DELETE) carries the sites of the entries
+        it closes, within this scope.
+      - A single string that looks like a keyword in another case (V(ALL)), JSON (C('["east"]')) or a comma list
+        (V(east,west)) is taken as one site name, with a warning.
     type: raw
   concurrency:
     description:
@@ -105,6 +125,7 @@ options:
   max_sessions:
     description:
       - If more sessions than this would be closed, fail before closing anything.
+      - Unset means no limit; V(0) refuses any session.
       - Also applies in check mode, so that a dry run shows the guard tripping.
     type: int
   wait:
@@ -116,7 +137,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait with O(wait). Sessions still open then (other than a spared one) make the task fail.
+      - Seconds to wait with O(wait). Sessions still open then (other than a spared one of O(caller)) make the
+        task fail.
     type: int
     default: 30
 extends_documentation_fragment:
@@ -136,7 +158,9 @@ attributes:
     details:
       - The diff lists the open sessions of the targets (id, login, site, type) before and after.
 notes:
-  - A C(DELETE) answered with 404 means the session was already gone; it is neither an error nor a change.
+  - A C(DELETE) answered with 404 for a session that a later listing no longer shows was gone before it could be
+    closed; it is reported in RV(already_gone), neither closed nor an error. A 404 for a session that is still
+    listed is an error (RV(failed_targets)) and the session is in RV(remaining).
 seealso:
   - module: incoplax.platform.ws_session_info
 '''
@@ -189,7 +213,8 @@ EXAMPLES = r'''
 RETURN = r'''
 closed:
   description:
-    - Session entries that were open before and are gone after (in check mode, that would be closed).
+    - Session entries that were listed before the request and that a listing after it no longer shows
+      (in check mode, that would be closed).
     - A session listed as both C(http) and C(websocket) appears twice, once per entry.
   returned: always
   type: list
@@ -199,8 +224,15 @@ closed:
        domain: master.domain, user_id: 37eca732-016d-2962-dbfa-e0d55e0cd303, ttl: 40141}
 spared:
   description:
-    - Entries of the one session of a logged-out user that stayed open because it made the request
-      (the account running the module logged itself out). Not an error.
+    - Entries of the one session of the O(caller) account that stayed open after its own logout, because it
+      made the request. Not an error. Never holds a session of any other account.
+  returned: always
+  type: list
+  elements: dict
+already_gone:
+  description:
+    - Entries of targets whose C(DELETE) answered 404 and that a later listing no longer shows - gone before this
+      run could close them. Not counted as closed.
   returned: always
   type: list
   elements: dict
@@ -210,7 +242,9 @@ skipped_protected:
   type: list
   elements: dict
 failed_targets:
-  description: Targets whose request failed, with the error. The task fails when this is not empty.
+  description:
+    - Targets whose request failed or was not sent (an id that cannot be one path segment, a 404 for a session
+      still listed, a spent retry budget), each with the reason. The task fails when this is not empty.
   returned: always
   type: list
   elements: dict
@@ -231,8 +265,10 @@ failed_targets:
     - {target: jdoe, type: user, status: 500, error: "POST /rest/v1/master/logicalroles/ws/sessions failed: HTTP 500"}
 remaining:
   description:
-    - Entries of targeted sessions still open after closing (spared ones excepted). With O(wait) the task fails
-      when this is not empty.
+    - Entries of targeted sessions still listed after closing (spared ones excepted), including those of failed
+      targets and of a C(DELETE) answered 404 while still listed. With O(wait) the task fails when this is not empty.
+    - When a guard refuses the run (protected account, ambiguous name, O(max_sessions)), nothing is sent and this
+      holds every targeted entry, still open.
   returned: always
   type: list
   elements: dict
@@ -244,21 +280,43 @@ unverified:
   type: list
   elements: dict
 not_open:
-  description: Targets (session ids or users) that had no open session on O(sites), so nothing was sent for them.
+  description:
+    - Targets (session ids or users) that had no open session on O(sites), so nothing was sent for them.
+      A warning names them (a typo, or an account already logged out).
   returned: always
   type: list
   elements: str
   sample: [51e6cad2-0176-8f8e-a432-e0d55e0cd303]
 counts:
-  description: Counts of sessions (distinct ids) closed, in total and per site, and of the other outcomes.
+  description:
+    - Counts of sessions (distinct ids; an id listed as C(http) and C(websocket) is one session) per outcome,
+      and of API entries in RV(closed).
   returned: always
   type: dict
   contains:
-    total:
+    before:
+      description: Sessions of the targets that were open before acting.
+      type: int
+    closed:
       description: Sessions closed (or that would be, in check mode).
       type: int
+    total:
+      description: The same as RV(counts.closed), kept for compatibility.
+      type: int
     entries:
-      description: Entries in RV(closed).
+      description: API entries in RV(closed).
+      type: int
+    already_gone:
+      description: Sessions in RV(already_gone).
+      type: int
+    remaining:
+      description: Sessions in RV(remaining).
+      type: int
+    unverified:
+      description: Sessions in RV(unverified).
+      type: int
+    not_open:
+      description: Targets in RV(not_open).
       type: int
     by_site:
       description: Sessions closed per site.
@@ -272,175 +330,42 @@ counts:
     failed_targets:
       description: Number of RV(failed_targets).
       type: int
-  sample: {total: 3, entries: 4, by_site: {central: 2, east: 1}, spared: 0, skipped_protected: 1, failed_targets: 0}
+  sample: {before: 3, closed: 3, total: 3, entries: 4, by_site: {central: 2, east: 1}, already_gone: 0, remaining: 0,
+           spared: 0, unverified: 0, skipped_protected: 1, not_open: 0, failed_targets: 0}
 sites:
-  description: The O(sites) scope as sent to the API, or V(null) when the API default was used.
+  description: The O(sites) scope as sent with the listing, or V(null) when the API default was used.
   returned: always
   type: raw
   sample: all
+caller:
+  description: The account the credentials belong to (O(caller), else O(username)), or V(null) when unknown.
+  returned: always
+  type: str
 '''
 
-from ansible_collections.incoplax.platform.plugins.module_utils._api import IncoplaxApiError
-from ansible_collections.incoplax.platform.plugins.module_utils._args import (
-    FILTER_KEYS,
-    SESSION_TYPES,
-    ParameterError,
-    filters_from_params,
-    normalize_sites,
-)
-from ansible_collections.incoplax.platform.plugins.module_utils._close import (
-    check_session_id,
-    counts,
-    diff_of,
-    execute,
-    outcome,
-    plan,
-    refuse_protected_users,
-    settle,
-)
+from ansible_collections.incoplax.platform.plugins.module_utils._args import SESSION_TYPES
+from ansible_collections.incoplax.platform.plugins.module_utils._close import close_sessions
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxModule
-from ansible_collections.incoplax.platform.plugins.module_utils._sessions import sort_entries
-
-MATCH_KEYS = FILTER_KEYS + ('site',)
-
-
-def _names(values, option):
-    """Deduplicated non-empty strings, or a ParameterError naming the option."""
-    if values is not None and not values:
-        raise ParameterError('%s: the list is empty; give at least one value' % option)
-    names = []
-    for value in values or []:
-        if not isinstance(value, str) or value.strip() == '':
-            raise ParameterError('%s: %r is not a valid name' % (option, value))
-        if value not in names:
-            names.append(value)
-    return names
-
-
-def read_targets(params):
-    """Validate every option that shapes the work; nothing is sent before this passes."""
-    if params['concurrency'] < 1:
-        raise ParameterError('concurrency: must be at least 1, got %s' % params['concurrency'])
-    if params['max_sessions'] is not None and params['max_sessions'] < 0:
-        raise ParameterError('max_sessions: must be 0 or more, got %s' % params['max_sessions'])
-    if params['wait_timeout'] < 0:
-        raise ParameterError('wait_timeout: must be 0 or more, got %s' % params['wait_timeout'])
-    protected = _names(params['protected_users'] or None, 'protected_users')
-    targets = dict(sites=normalize_sites(params['sites']), protected=protected)
-    if params['domain'] is not None and params['user'] is None:
-        raise ParameterError('domain: only used with user; to select sessions by domain use match: {domain: [...]}')
-    if params['user'] is not None:
-        users = _names(params['user'], 'user')
-        if not params['domain'] or not params['domain'].strip():
-            raise ParameterError('domain: must not be empty when user is set')
-        refuse_protected_users(users, protected)
-        targets.update(users=users, domain=params['domain'])
-    elif params['session_id'] is not None:
-        ids = _names(params['session_id'], 'session_id')
-        for session_id in ids:
-            check_session_id(session_id)
-        targets.update(session_ids=ids)
-    else:
-        match = filters_from_params(params['match'], MATCH_KEYS, name='match')
-        if not match:
-            raise ParameterError('match: set at least one of %s; an empty match would close every session'
-                                 % ', '.join(MATCH_KEYS))
-        targets.update(match=match)
-    return targets
-
-
-def _failure_message(failed_targets, remaining, wait_timeout):
-    parts = []
-    if failed_targets:
-        parts.append('%d target(s) failed: %s' % (len(failed_targets), '; '.join(
-            '%s %s: %s' % (t['type'], t['target'], t['error']) for t in failed_targets)))
-    if remaining:
-        parts.append('%d session(s) still open after %s s: %s' % (
-            len({e['session_id'] for e in remaining}), wait_timeout,
-            ', '.join(sorted({'%s (%s, %s)' % (e['session_id'], e.get('login'), e.get('site')) for e in remaining}))))
-    return '; '.join(parts)
-
-
-def close_sessions(module):
-    params = module.params
-    wanted = read_targets(params)
-    sites = wanted['sites']
-    client = module.client(pool_size=params['concurrency'])
-    before = client.list_sessions(sites)
-    the_plan = plan(before, session_ids=wanted.get('session_ids'), users=wanted.get('users'),
-                    domain=wanted.get('domain'), match=wanted.get('match'), protected=wanted['protected'])
-    if params['max_sessions'] is not None and the_plan.session_count > params['max_sessions']:
-        raise ParameterError('max_sessions: %d sessions would be closed, more than max_sessions=%d; nothing was '
-                             'closed. Narrow the targets or raise max_sessions.'
-                             % (the_plan.session_count, params['max_sessions']))
-    targets = the_plan.targets
-    after = before
-    verify_error = None
-    if targets and not module.check_mode:
-        execute(client, targets, wanted.get('domain'), sites, params['concurrency'])
-        try:
-            after = settle(client, sites, targets, params['wait'], params['wait_timeout'])
-        except IncoplaxApiError as exc:
-            # The requests were sent; without a listing nothing can be claimed closed, but what was sent is kept.
-            verify_error = exc
-    failed_targets = [
-        {'target': t.name, 'type': t.kind, 'error': str(t.error), 'status': t.error.status}
-        for t in targets if t.error is not None
-    ]
-    if verify_error is not None:
-        sent = [t for t in targets if t.error is None]
-        return dict(
-            changed=bool(sent), failed=True, closed=[], spared=[], remaining=[], not_open=the_plan.not_open,
-            skipped_protected=sort_entries(the_plan.skipped_protected), failed_targets=failed_targets, sites=sites,
-            unverified=sort_entries([e for t in sent for e in t.entries]),
-            counts=counts([], [], the_plan.skipped_protected, failed_targets),
-            msg='%d closing request(s) were sent (%d failed), but listing the sessions afterwards failed, so nothing '
-                'is confirmed closed: %s. Run again to verify; it only acts on what is still open.'
-                % (len(targets), len(failed_targets), verify_error),
-        )
-    closed, spared, remaining = outcome(targets, after, module.check_mode)
-    result = dict(
-        changed=bool(closed),
-        closed=sort_entries(closed),
-        spared=sort_entries(spared),
-        skipped_protected=sort_entries(the_plan.skipped_protected),
-        failed_targets=failed_targets,
-        remaining=sort_entries(remaining),
-        not_open=the_plan.not_open,
-        counts=counts(closed, spared, the_plan.skipped_protected, failed_targets),
-        sites=sites,
-    )
-    if module.diff_mode:
-        result['diff'] = diff_of(targets, after, module.check_mode, closed)
-    failed_ids = {e['session_id'] for t in targets if t.error is not None for e in t.entries}
-    waited_for = [e for e in remaining if e['session_id'] not in failed_ids]
-    if failed_targets or (waited_for and params['wait']):
-        result.update(failed=True, msg=_failure_message(failed_targets, waited_for, params['wait_timeout']))
-    else:
-        if waited_for:
-            module.ansible.warn('wait is false and %d targeted session(s) were still open after closing; see remaining'
-                                % len({e['session_id'] for e in waited_for}))
-        verb = 'would close' if module.check_mode else 'closed'
-        result['msg'] = '%s %d session(s)' % (verb, result['counts']['total'])
-    return result
 
 
 def main():
     module = IncoplaxModule(
         argument_spec=dict(
             state=dict(type='str', default='absent', choices=['absent']),
-            session_id=dict(type='list', elements='str'),
-            user=dict(type='list', elements='str'),
+            # Elements are raw so that a nested list or a null reaches the module's own check, which refuses it,
+            # instead of Ansible's conversion to a string such as "['alice', 'bob']".
+            session_id=dict(type='list', elements='raw'),
+            user=dict(type='list', elements='raw'),
             domain=dict(type='str'),
             match=dict(type='dict', options=dict(
-                login=dict(type='list', elements='str'),
-                user_id=dict(type='list', elements='str'),
-                domain=dict(type='list', elements='str'),
-                session_id=dict(type='list', elements='str'),
+                login=dict(type='list', elements='raw'),
+                user_id=dict(type='list', elements='raw'),
+                domain=dict(type='list', elements='raw'),
+                session_id=dict(type='list', elements='raw'),
                 session_type=dict(type='list', elements='str', choices=list(SESSION_TYPES)),
-                site=dict(type='list', elements='str'),
+                site=dict(type='list', elements='raw'),
             )),
-            protected_users=dict(type='list', elements='str', default=[]),
+            protected_users=dict(type='list', elements='raw', default=[]),
             sites=dict(type='raw'),
             concurrency=dict(type='int', default=8),
             max_sessions=dict(type='int'),

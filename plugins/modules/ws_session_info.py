@@ -176,6 +176,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     SESSION_TYPES,
     filters_from_params,
     normalize_sites,
+    sites_warnings,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxModule
 from ansible_collections.incoplax.platform.plugins.module_utils._sessions import filter_sessions, summarize
@@ -183,6 +184,8 @@ from ansible_collections.incoplax.platform.plugins.module_utils._sessions import
 
 def list_sessions(module):
     sites = normalize_sites(module.params['sites'])
+    for warning in sites_warnings(module.params['sites']):
+        module.warn(warning)
     filters = filters_from_params(module.params, FILTER_KEYS)
     entries = module.client().list_sessions(sites)
     sessions = filter_sessions(entries, filters)

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import copy
 import time
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -129,8 +129,8 @@ def api(emulator):
 
 
 def close(api, name, ignore_errors=False, **options):
-    """A ws_session task against ``api`` with the fixture token (None drops an option)."""
-    args = dict(url=api.url, token=TOKEN)
+    """A ws_session task against ``api`` with the fixture token, whose account is admin (None drops an option)."""
+    args = dict(url=api.url, token=TOKEN, caller='admin')
     args.update(options)
     task = {'name': name, MODULE: {key: value for key, value in args.items() if value is not None}}
     if ignore_errors:
@@ -195,15 +195,17 @@ def diff_of_keys(entry_keys):
     return sorted(tuple(ENTRY[key][field] for field in DIFF_FIELDS) for key in entry_keys)
 
 
-def counts_of(entry_keys, spared=0, skipped_protected=0, failed_targets=0):
+def counts_of(entry_keys, spared=0, skipped_protected=0, failed_targets=0, not_open=0, remaining=0, already_gone=0):
     """The expected ``counts`` when exactly the fixture entries ``entry_keys`` were closed."""
     per_site = {}
     for key in entry_keys:
         per_site.setdefault(ENTRY[key]['site'], set()).add(key[0])
+    closed = len({key[0] for key in entry_keys})
     return {
-        'total': len({key[0] for key in entry_keys}), 'entries': len(entry_keys),
-        'by_site': {site: len(ids) for site, ids in sorted(per_site.items())},
-        'spared': spared, 'skipped_protected': skipped_protected, 'failed_targets': failed_targets,
+        'before': closed + spared + remaining + already_gone, 'closed': closed, 'total': closed,
+        'entries': len(entry_keys), 'by_site': {site: len(ids) for site, ids in sorted(per_site.items())},
+        'already_gone': already_gone, 'remaining': remaining, 'spared': spared, 'unverified': 0,
+        'skipped_protected': skipped_protected, 'not_open': not_open, 'failed_targets': failed_targets,
     }
 
 
@@ -272,7 +274,7 @@ def test_check_mode_changes_nothing_and_predicts(api, run_playbook):
         assert_entries(task['result']['closed'], closed, name)
         assert task['result']['msg'].startswith('would close'), task['result']['msg']
     assert run.result('ids')['not_open'] == [UNKNOWN]
-    assert run.result('ids')['counts'] == counts_of(of(ALICE_1, BOB_1))
+    assert run.result('ids')['counts'] == counts_of(of(ALICE_1, BOB_1), not_open=1)
     assert_entries(run.result('branch domain')['skipped_protected'], KEEPER_ALL)
     guard = run.task('over max_sessions')
     assert guard['status'] == 'failed' and 'max_sessions' in guard['result']['msg'], guard
@@ -524,6 +526,7 @@ def test_sites_sent_with_every_request(api, run_playbook, sites, sent, session_i
     methods = sorted(set(entry['method'] for entry in state['requests']))
     assert methods == ['DELETE', 'GET', 'POST'], methods
     query = '' if sent is None else encoded('["%s"]' % '","'.join(sent))
+    site_of = {entry['session_id']: entry['site'] for entry in SESSIONS}
     for entry in state['requests']:
         if entry['method'] == 'POST':
             assert entry['query'] == '', entry
@@ -531,9 +534,14 @@ def test_sites_sent_with_every_request(api, run_playbook, sites, sent, session_i
                 assert 'sites' not in entry['body'], entry
             else:
                 assert entry['body']['sites'] == sent, entry
-        else:
+        elif entry['method'] == 'GET':
             assert entry['query'] == query, entry
             assert api.sites_query(entry) == sent, entry
+        else:
+            # A DELETE carries the narrowest scope: the site of the session it closes, within the scope.
+            session_id = unquote(entry['path'].rsplit('/', 1)[1])
+            assert api.sites_query(entry) == [site_of[session_id]], entry
+            assert sent is None or site_of[session_id] in sent
     assert open_keys(state) == remaining_after(closed)
 
 
