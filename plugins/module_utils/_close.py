@@ -24,7 +24,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._plan import (
     Outcome,
     failed_target,
     is_caller,
-    listed_ids,
+    listed_keys,
     outcome,
     plan,
     read_request,
@@ -32,6 +32,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._plan import (
     refused,
     result_of,
     settled,
+    still_listed,
     warnings_of,
 )
 
@@ -70,10 +71,10 @@ def settle(client, sites, targets, caller, wait, wait_timeout, sleep=time.sleep,
         after = client.list_sessions(sites)
         if not wait:
             return after
-        after_ids = {entry['session_id'] for entry in after}
-        pending = [target for target in targets if not settled(target, after_ids, caller)]
+        listed = listed_keys(after)
+        pending = [target for target in targets if not settled(target, listed, caller)]
         survivors = [target for target in targets
-                     if not target.failed and is_caller(target, caller) and listed_ids(target, after_ids)]
+                     if not target.failed and is_caller(target, caller) and still_listed(target, listed)]
         now = clock()
         if not pending and survivors and confirmed_at is None:
             confirmed_at = now

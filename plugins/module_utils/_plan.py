@@ -297,16 +297,26 @@ def is_caller(target, caller):
                for value in (text_field(entry, 'login'), text_field(entry, 'user_id')) if value is not None)
 
 
-def listed_ids(target, after_ids):
-    return {entry['session_id'] for entry in target.entries if entry['session_id'] in after_ids}
+def entry_key(entry):
+    """What identifies an entry across listings: its id and its site (a DELETE may close an id on one site only)."""
+    return entry['session_id'], text_field(entry, 'site')
 
 
-def settled(target, after_ids, caller):
+def listed_keys(listing):
+    return {entry_key(entry) for entry in listing}
+
+
+def still_listed(target, listed):
+    """The distinct session ids of ``target`` that the listing keys ``listed`` still show."""
+    return {entry['session_id'] for entry in target.entries if entry_key(entry) in listed}
+
+
+def settled(target, listed, caller):
     """Whether nothing more is to be waited for: everything closed, or only the caller's own session left."""
     if target.failed and not target.not_found:
         return True
     allowed = 1 if is_caller(target, caller) else 0
-    return len(listed_ids(target, after_ids)) <= allowed
+    return len(still_listed(target, listed)) <= allowed
 
 
 class Outcome:
@@ -321,6 +331,7 @@ class Outcome:
 def outcome(targets, after, check_mode, caller):
     """Compare every target with the listing ``after`` (None: check mode, nothing was sent)."""
     result = Outcome()
+    listed = None if check_mode else listed_keys(after)
     for target in targets:
         if target.problem is not None:
             result.failed_targets.append(failed_target(target.name, target.kind, target.problem))
@@ -329,8 +340,7 @@ def outcome(targets, after, check_mode, caller):
         if check_mode:
             result.closed.extend(target.entries)
             continue
-        after_ids = {entry['session_id'] for entry in after}
-        still = listed_ids(target, after_ids)
+        still = still_listed(target, listed)
         if target.error is not None:
             result.failed_targets.append(failed_target(target.name, target.kind, str(target.error),
                                                        getattr(target.error, 'status', None)))
@@ -345,9 +355,9 @@ def outcome(targets, after, check_mode, caller):
             else:
                 result.lone_survivors.append(target.name)
         for entry in target.entries:
-            if entry['session_id'] == spare:
+            if entry['session_id'] == spare and entry_key(entry) in listed:
                 result.spared.append(entry)
-            elif entry['session_id'] in still:
+            elif entry_key(entry) in listed:
                 result.remaining.append(entry)
             elif target.not_found:
                 result.already_gone.append(entry)
