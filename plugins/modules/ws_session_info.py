@@ -18,6 +18,9 @@ description:
   - Filters are applied by the module after one request to the API. Between filter options the
     conditions are combined with AND, within one option with OR.
   - This module never changes anything on the platform.
+  - Every listed entry is checked against O(sites). An answer with sessions on other sites (a platform or proxy
+    that ignores the parameter) fails the module rather than reporting sessions outside the scope.
+  - Filter values are trimmed of surrounding whitespace.
 author:
   - Incoplax platform team (@incoplax)
 options:
