@@ -63,14 +63,18 @@ def execute(client, targets, domain, concurrency):
 
 
 def settle(client, sites, targets, caller, wait, wait_timeout, sleep=time.sleep, clock=time.monotonic):
-    """List again after sending; with ``wait``, poll until every target is settled or the time is up."""
+    """List again after sending; with ``wait``, poll until every target is settled or the time is up.
+
+    Returns the last listing, and whether a lone session left to the caller's account was seen to persist
+    for ``SURVIVOR_CONFIRM`` seconds (only then may it be spared).
+    """
     deadline = clock() + wait_timeout
     interval = POLL_FIRST
     confirmed_at = None
     while True:
         after = client.list_sessions(sites)
         if not wait:
-            return after
+            return after, False
         listed = listed_keys(after)
         pending = [target for target in targets if not settled(target, listed, caller)]
         survivors = [target for target in targets
@@ -79,9 +83,9 @@ def settle(client, sites, targets, caller, wait, wait_timeout, sleep=time.sleep,
         if not pending and survivors and confirmed_at is None:
             confirmed_at = now
         if not pending and (not survivors or now - confirmed_at >= SURVIVOR_CONFIRM):
-            return after
+            return after, bool(survivors)
         if now >= deadline:
-            return after
+            return after, False
         if not pending:
             sleep(min(SURVIVOR_CONFIRM, max(0.0, deadline - now)))
             continue
@@ -114,7 +118,7 @@ def close_sessions(module):
         return _finish(module, result_of(found=found, **result_args), request, the_plan, found)
     execute(client, targets, request['domain'], params['concurrency'])
     try:
-        after = settle(client, request['sites'], targets, caller, params['wait'], params['wait_timeout'])
+        after, confirmed = settle(client, request['sites'], targets, caller, params['wait'], params['wait_timeout'])
     except IncoplaxError as exc:
         # The requests were sent; without a listing nothing can be claimed closed, but what was sent is kept.
         found = Outcome()
@@ -123,7 +127,7 @@ def close_sessions(module):
         sent = [entry for target in targets if not target.failed for entry in target.entries]
         return _finish(module, result_of(found=found, unverified=sent, verify_error=str(exc), **result_args),
                        request, the_plan, found)
-    found = outcome(targets, after, False, caller)
+    found = outcome(targets, after, False, caller, confirmed)
     return _finish(module, result_of(found=found, **result_args), request, the_plan, found)
 
 

@@ -72,8 +72,9 @@ def clean_names(values, option):
 
 
 def name_key(name):
-    """How protection compares names: Unicode NFC, then case folded, so it errs on the safe side."""
-    return unicodedata.normalize('NFC', name).casefold()
+    """How protection compares names: NFC, case folded, NFC again (folding can undo the composition), so that it
+    errs on the safe side."""
+    return unicodedata.normalize('NFC', unicodedata.normalize('NFC', name).casefold())
 
 
 def read_request(params):
@@ -190,6 +191,8 @@ def delete_target(session_id, entries, sites):
     scope = sorted(set(entry_sites) - {None})
     if isinstance(sites, list):
         scope = [site for site in scope if site in sites]
+    if problem is None and not scope:
+        problem = 'none of its sites is within sites, so no scope can be narrowed to it'
     return Target(SESSION_TARGET, session_id, entries, scope, problem and 'not sent: %s' % problem)
 
 
@@ -328,8 +331,12 @@ class Outcome:
         self.lone_survivors = []
 
 
-def outcome(targets, after, check_mode, caller):
-    """Compare every target with the listing ``after`` (None: check mode, nothing was sent)."""
+def outcome(targets, after, check_mode, caller, confirmed=False):
+    """Compare every target with the listing ``after``; in check mode, predict.
+
+    ``confirmed``: the caller's lone session was seen to persist (``settle``), so it is the request's own
+    session rather than one still propagating; only then is it spared.
+    """
     result = Outcome()
     listed = None if check_mode else listed_keys(after)
     for target in targets:
@@ -350,10 +357,10 @@ def outcome(targets, after, check_mode, caller):
                 'is not closed', 404))
         spare = None
         if target.error is None and target.kind == USER_TARGET and len(still) == 1:
-            if is_caller(target, caller):
-                spare = next(iter(still))
-            else:
+            if not is_caller(target, caller):
                 result.lone_survivors.append(target.name)
+            elif confirmed:
+                spare = next(iter(still))
         for entry in target.entries:
             if entry['session_id'] == spare and entry_key(entry) in listed:
                 result.spared.append(entry)

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from ansible_collections.incoplax.platform.plugins.module_utils import _api
 from ansible_collections.incoplax.platform.plugins.module_utils._api import SESSIONS_PATH, IncoplaxApiError, IncoplaxClient, encode_sites, session_path
 from ansible_collections.incoplax.platform.plugins.module_utils._args import ParameterError, normalize_sites
-from ansible_collections.incoplax.platform.plugins.module_utils._close import MAX_SESSION_ID_LENGTH, check_session_id
-from ansible_collections.incoplax.platform.plugins.modules.ws_session import read_targets
+from ansible_collections.incoplax.platform.plugins.module_utils._plan import read_request, refuse_bad_session_ids
+from ansible_collections.incoplax.platform.plugins.module_utils._sessions import MAX_SESSION_ID_LENGTH, session_id_problem
 
 KEYWORDS = ('all', 'current')
 UNRESERVED = set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~')
@@ -211,11 +211,11 @@ def assert_one_quoted_segment(segment, session_id):
 @example('a' * (MAX_SESSION_ID_LENGTH + 1))
 @example('é/中')
 def test_only_well_formed_ids_reach_a_delete_path_as_one_segment(session_id):
-    try:
-        check_session_id(session_id)
-    except ParameterError as exc:
+    problem = session_id_problem(session_id)
+    if problem is not None:
         assert not well_formed(session_id), session_id
-        assert str(exc).startswith('session_id: ')
+        with pytest.raises(IncoplaxApiError, match='not sent: '):
+            IncoplaxClient('https://platform.example.com', token='t').close_session(session_id, 'all')
         return
     assert well_formed(session_id), session_id
     path = session_path(session_id)
@@ -247,8 +247,8 @@ def test_delete_reaches_the_server_as_one_segment(server, session_id):
 
 
 def module_params(**overrides):
-    params = dict(concurrency=8, max_sessions=None, wait_timeout=30, protected_users=[], sites=None, domain=None,
-                  user=None, session_id=None, match=None)
+    params = dict(state='absent', concurrency=8, max_sessions=None, wait=True, wait_timeout=30, protected_users=[],
+                  sites=None, domain=None, user=None, session_id=None, match=None)
     params.update(overrides)
     return params
 
@@ -256,14 +256,18 @@ def module_params(**overrides):
 @FAST
 @given(st.lists(st.one_of(uuid_like, session_ids), min_size=1, max_size=5))
 def test_ws_session_refuses_a_list_with_any_malformed_id_before_any_request(ids):
-    blank = [value for value in ids if value.strip() == '']
-    if blank or not all(well_formed(value) for value in ids):
+    # Surrounding whitespace is never part of a name: ids are trimmed, then checked.
+    trimmed = [value.strip() for value in ids]
+    if '' in trimmed:
         with pytest.raises(ParameterError) as info:
-            read_targets(module_params(session_id=ids))
+            read_request(module_params(session_id=ids))
         assert str(info.value).startswith('session_id: ')
-    else:
-        targets = read_targets(module_params(session_id=ids))
-        assert targets['session_ids'] == list(dict.fromkeys(ids))
+        return
+    session_ids = read_request(module_params(session_id=ids))['session_ids']
+    assert session_ids == list(dict.fromkeys(trimmed))
+    refused = refuse_bad_session_ids(session_ids)
+    assert [item['target'] for item in refused] == [value for value in session_ids if not well_formed(value)]
+    assert all(item['error'].startswith('not sent: ') for item in refused)
 
 
 # ---------------------------------------------------------------------------------------------------- secrets in errors

@@ -72,8 +72,14 @@ def test_connection_checks_accept_good_values():
 
 
 def test_filters_skip_unset_and_keep_set():
-    params = {'login': ['a', 'b'], 'user_id': None, 'domain': [], 'session_id': None, 'session_type': ['http']}
+    params = {'login': [' a', 'b ', 'a'], 'user_id': None, 'domain': None, 'session_id': None, 'session_type': ['http']}
     assert filters_from_params(params) == {'login': ['a', 'b'], 'session_type': ['http']}
+
+
+def test_an_empty_filter_list_is_refused_not_ignored():
+    # Ignored, match: {login: [], domain: [d]} would close the whole domain.
+    with pytest.raises(ParameterError, match='^match.login: the list is empty'):
+        filters_from_params({'login': [], 'domain': ['d']}, name='match')
 
 
 @pytest.mark.parametrize('params, fragment', [
