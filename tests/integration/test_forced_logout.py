@@ -453,21 +453,23 @@ def test_bad_input_fails_before_any_request(api, run_playbook, tmp_path):
         ('sites is a number', ['alice'], {'forced_logout_sites': 5, 'forced_logout_report_dir': ''}, 'sites'),
         # Issue 12: ["{{ users }}"] gives a nested list, which once became the user "['alice', 'mallory']".
         ('nested list', [['alice', 'mallory']], {}, 'forced_logout_users: element 1 is a list (alice, mallory), not a name'),
-        ('null element', ['alice', None], {}, 'forced_logout_users: element 2 is null'),
+        # ansible-core before 2.19 refuses this one in the argument spec, naming the variable too.
+        ('null element', ['alice', None], {}, ('forced_logout_users: element 2 is null',
+                                               "Elements value for option 'forced_logout_users' is of type <class 'NoneType'>")),
         ('number element', [42], {}, 'forced_logout_users: element 1 is a number (42)'),
         ('dict element', [{'login': 'alice'}], {}, 'forced_logout_users: element 1 is a dict'),
         ('empty element', ['alice', '  '], {}, 'forced_logout_users: element 2 is empty'),
         ('nested protected', ['alice'], {'forced_logout_protected_users': [['guard']]},
          'forced_logout_protected_users: element 1 is a list (guard)'),
         ('protected a dict', ['alice'], {'forced_logout_protected_users': {'guard': True}},
-         "argument 'forced_logout_protected_users' is of type dict"),
+         "argument 'forced_logout_protected_users' is of type "),
         ('max_sessions negative', ['alice'], {'forced_logout_max_sessions': -1}, 'forced_logout_max_sessions'),
     ]
     run = run_playbook([attempt(case, api, users, **dict({'forced_logout_report_dir': str(report_dir)}, **extra))
                         for case, users, extra, _word in cases]).assert_ok()
-    for case, _users, _extra, word in cases:
+    for case, _users, _extra, words in cases:
         refused = run.result('Refused - ' + case)['msg']
-        assert word in refused['error'], (case, refused)
+        assert any(word in refused['error'] for word in ((words,) if isinstance(words, str) else words)), (case, refused)
     assert 'not ["{{ other_list }}"]' in run.result('Refused - nested list')['msg']['error']
     assert run.result('Refused - users missing')['msg']['task'].startswith('Validating arguments against arg spec')
     # Not one request reached the platform, and nothing was recorded as if it had run.
