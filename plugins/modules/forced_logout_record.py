@@ -25,12 +25,12 @@ description:
     lines), with O(report_dir) C(forced_logout_evidence_files), and in plan mode C(forced_logout_plan) and
     C(forced_logout_plan_hash). On ansible-core 2.21 and later it sets them with the precedence of
     M(ansible.builtin.set_fact); before 2.21 it returns them as C(ansible_facts), which sets them as host facts
-    (lower precedence than play or role variables: nothing else defines these names).
-  - Outcome model. RV(ansible_facts.forced_logout_result.before) and RV(ansible_facts.forced_logout_result.remaining)
+    (lower precedence than play or role variables; nothing else defines these names).
+  - Outcome model. C(forced_logout_result.before) and C(forced_logout_result.remaining)
     hold entries when a listing succeeded and are V(null) (unknown) when none did; C(outcome) is V(contained) only
     when nothing failed, nothing of the targets is still open and every target had its sessions closed or had
     none (those are listed in C(not_open)); V(dry_run) when nothing was closed on purpose; else V(failed).
-  - Counts. Sessions are counted as distinct session ids (C(closed)); API entries separately (C(entries)): a
+  - Counts. Sessions are counted as distinct session ids (C(closed)); API entries separately (C(entries)), a
     session listed as C(http) and C(websocket) is one session and two entries.
   - Evidence is append-only. Each run writes C(<report_name>.<UTC time>[-n].json) and C(.md) (and C(.plan.json)
     in plan mode), created exclusively, never overwriting or truncating a file, and appends a record to

@@ -277,10 +277,9 @@ def evidence_markdown(result, cluster=None):
 def summary(result, files=None, cluster=None):
     """Short console summary: what a responder reads in the terminal or the AWX job output."""
     counts = result['counts']
-    head = 'forced logout%s%s: %s' % (' ' + result['ticket'] if result.get('ticket') else '',
-                                       ' on ' + cluster if cluster and cluster != 'localhost' else '',
-                                       outcome_line(result))
-    lines = [head, counts_sentence(result)]
+    ticket = ' ' + result['ticket'] if result.get('ticket') else ''
+    where = ' on ' + cluster if cluster and cluster != 'localhost' else ''
+    lines = ['forced logout%s%s: %s' % (ticket, where, outcome_line(result)), counts_sentence(result)]
     if counts['closed_by_sweeps']:
         lines.append('closed by sweeps: %d' % counts['closed_by_sweeps'])
     if result.get('already_gone'):
@@ -290,13 +289,13 @@ def summary(result, files=None, cluster=None):
     if result.get('remaining') is None:
         lines.append('still open: unknown (no listing succeeded)')
     elif result['remaining']:
-        lines.append('STILL OPEN: %s' % ', '.join(sorted('%s (%s on %s)' % (e.get('session_id'), e.get('login'), e.get('site'))
-                                                          for e in result['remaining'])))
+        still_open = sorted('%s (%s on %s)' % (e.get('session_id'), e.get('login'), e.get('site')) for e in result['remaining'])
+        lines.append('STILL OPEN: %s' % ', '.join(still_open))
     if result.get('spared'):
         lines.append('spared (the caller\'s own session): %s' % ', '.join(sorted(ids(result['spared']))))
     if result.get('failed_targets'):
-        lines.append('failed: %s' % ', '.join('%s (%s)' % (t.get('target'), t.get('status') or t.get('error'))
-                                              for t in result['failed_targets']))
+        failed = ['%s (%s)' % (t.get('target'), t.get('status') or t.get('error')) for t in result['failed_targets']]
+        lines.append('failed: %s' % ', '.join(failed))
     if files:
         lines.append('evidence: %s and %s' % (files.get('json'), files.get('markdown')))
         if files.get('ledger'):

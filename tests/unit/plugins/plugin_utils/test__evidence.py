@@ -55,8 +55,8 @@ def write(directory, base='INC-1', stamp='20261128T100000Z', text='x'):
 
 def test_write_new_never_overwrites(tmp_path):
     first, digests = write(tmp_path, text='first')
-    second, _ = write(tmp_path, text='second')
-    third, _ = write(tmp_path, text='third')
+    second, _digests = write(tmp_path, text='second')
+    third, _digests = write(tmp_path, text='third')
     assert os.path.basename(first['json']) == 'INC-1.20261128T100000Z.json'
     assert os.path.basename(second['json']) == 'INC-1.20261128T100000Z-1.json'
     assert os.path.basename(third['md']) == 'INC-1.20261128T100000Z-2.md'
@@ -67,7 +67,7 @@ def test_write_new_never_overwrites(tmp_path):
 
 def test_write_new_skips_a_stem_when_any_of_its_files_exists(tmp_path):
     (tmp_path / 'INC-1.20261128T100000Z.md').write_text('someone else')
-    paths, _ = write(tmp_path)
+    paths, _digests = write(tmp_path)
     assert os.path.basename(paths['json']) == 'INC-1.20261128T100000Z-1.json'
     assert (tmp_path / 'INC-1.20261128T100000Z.md').read_text() == 'someone else'
     assert not (tmp_path / 'INC-1.20261128T100000Z.json').exists()
@@ -77,7 +77,7 @@ def test_write_new_never_follows_a_planted_symlink(tmp_path):
     target = tmp_path / 'target'
     target.write_text('keep')
     (tmp_path / 'INC-1.20261128T100000Z.json').symlink_to(target)
-    paths, _ = write(tmp_path)
+    paths, _digests = write(tmp_path)
     assert target.read_text() == 'keep' and os.path.basename(paths['json']).endswith('-1.json')
 
 
@@ -121,7 +121,7 @@ def test_ledger_chain_verifies(tmp_path):
 
 
 def test_ledger_detects_an_edited_record(tmp_path):
-    path, _ = ledger_of(tmp_path)
+    path, _hashes = ledger_of(tmp_path)
     lines = read_lines(path)
     lines[0] = lines[0].replace('"n":0', '"n":7')
     write_lines(path, lines)
@@ -130,7 +130,7 @@ def test_ledger_detects_an_edited_record(tmp_path):
 
 
 def test_ledger_detects_a_removed_record(tmp_path):
-    path, _ = ledger_of(tmp_path)
+    path, _hashes = ledger_of(tmp_path)
     lines = read_lines(path)
     write_lines(path, [lines[0], lines[2]])
     check = _evidence.verify(open(path).read())
@@ -140,7 +140,7 @@ def test_ledger_detects_a_removed_record(tmp_path):
 
 
 def test_ledger_detects_reordered_records(tmp_path):
-    path, _ = ledger_of(tmp_path)
+    path, _hashes = ledger_of(tmp_path)
     lines = read_lines(path)
     write_lines(path, [lines[0], lines[2], lines[1]])
     check = _evidence.verify(open(path).read())
@@ -157,7 +157,7 @@ def test_ledger_end_needs_the_last_hash(tmp_path):
 
 
 def test_ledger_detects_an_edited_or_missing_evidence_file(tmp_path):
-    path, _ = ledger_of(tmp_path)
+    path, _hashes = ledger_of(tmp_path)
     record = json.loads(read_lines(path)[1])
     evidence = tmp_path / record['files']['json']['name']
     evidence.write_text('edited')
@@ -196,7 +196,7 @@ def test_verify_wants_text():
 @given(st.data())
 def test_any_single_change_to_a_chained_ledger_is_found(tmp_path_factory, data):
     tmp_path = tmp_path_factory.mktemp('ledger')
-    path, _ = ledger_of(tmp_path, runs=4, with_files=False)
+    path, _hashes = ledger_of(tmp_path, runs=4, with_files=False)
     lines = read_lines(path)
     index = data.draw(st.integers(0, 2))  # any record but the last: the chain covers those
     kind = data.draw(st.sampled_from(['edit', 'remove', 'swap']))
