@@ -115,8 +115,8 @@ options:
     type: str
   caller:
     description:
-      - The account the credentials belong to. The RV(incoplax.platform.ws_session#module:caller) of the first pass
-        wins when the module reports it.
+      - The account the credentials belong to. The C(caller) that the first M(incoplax.platform.ws_session) pass
+        returns wins when the module reports it.
     type: str
   report_dir:
     description:

@@ -299,7 +299,8 @@ def summary(result, files=None, cluster=None):
     if files:
         lines.append('evidence: %s and %s' % (files.get('json'), files.get('markdown')))
         if files.get('ledger'):
-            lines.append('ledger: %s' % files['ledger'])
+            lines.append('ledger: %s (run %s, record SHA-256 %s)' % (files['ledger'], files.get('ledger_run'),
+                                                                     files.get('ledger_record_sha256')))
     else:
         lines.append('evidence: not written (set forced_logout_report_dir)')
     return lines

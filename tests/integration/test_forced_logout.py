@@ -343,7 +343,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert summary[0] == 'forced logout INC-1001: contained'
     files = fact(run, name='forced_logout_evidence_files')
     assert 'evidence: %s and %s' % (files['json'], files['markdown']) in summary
-    assert 'ledger: %s' % files['ledger'] in summary
+    assert 'ledger: %s (run 1, record SHA-256 %s)' % (files['ledger'], files['ledger_record_sha256']) in summary
 
     # Second run: nothing left to close, no POST or DELETE, changed nowhere.
     before_counters = api.counters()
@@ -375,8 +375,9 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
 
     # The documented check says the ledger is intact, then finds an edited record.
     ledger = report_dir / 'INC-1001.ledger.jsonl'
-    check = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger)}).assert_ok()
-    assert 'INC-1001.ledger.jsonl: 2 record(s), intact, last record SHA-256 ' in check.stdout
+    last = fact(again, name='forced_logout_evidence_files')['ledger_record_sha256']
+    check = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger), 'last_sha256': last}).assert_ok()
+    assert 'INC-1001.ledger.jsonl: 2 record(s), intact, last record SHA-256 %s' % last in check.stdout
     lines = ledger.read_text().splitlines()
     ledger.write_text('\n'.join([lines[0].replace('"closed":7', '"closed":6'), lines[1]]) + '\n')
     tampered = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger)})
