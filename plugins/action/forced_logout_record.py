@@ -208,6 +208,10 @@ class ActionModule(ActionBase):
         # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
         result['ansible_facts'] = facts
         result['changed'] = False
+        if report['not_open']:
+            # Shown at default verbosity: a typo in an account name must not pass for a containment.
+            result['warnings'] = ['forced_logout: no open session found for %s (a typo, or already logged out?)'
+                                  % ', '.join(report['not_open'])]
         if failed:
             result.update(failed=True, msg=failed)
         return result

@@ -359,6 +359,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     # Every target had no open session: contained, and they are named next to it, in the result and on the console.
     assert sorted(second['not_open']) == sorted(['alice', BOB_ID, 'carol']) and second['outcome'] == 'contained'
     assert summary_text(again)[0].startswith('forced logout INC-1001: contained (no open session found for ')
+    assert '[WARNING]: forced_logout: no open session found for ' in again.stdout + again.stderr
     assert published(again)['ok'] is True
     _data, markdown = assert_evidence(again, report_dir, 'INC-1001', 'INC-1001')
     assert '## No open session found' in markdown
@@ -820,3 +821,18 @@ def test_published_totals_when_every_cluster_fails(closed_port, run_playbook, tm
     totals = custom_stats(run)['forced_logout']
     assert totals['ok'] is False, totals
     assert (totals.get('clusters'), totals.get('failed_clusters')) == (3, sorted(CLUSTERS)), totals
+
+
+def test_the_facts_of_the_last_run_win(api, run_playbook, tmp_path):
+    # forced_logout_result and its companions are only written by the role: a second run in the same play
+    # replaces the first's, with set_fact precedence on ansible-core 2.21+ and as host facts before.
+    tasks = [
+        {'name': 'first', 'ansible.builtin.include_role': {'name': ROLE}, 'vars': role_vars(api, ['carol'], forced_logout_ticket='T-1')},
+        {'name': 'after first', 'ansible.builtin.debug': {'msg': '{{ forced_logout_result.ticket }} {{ forced_logout_summary[0] }}'}},
+        {'name': 'second', 'ansible.builtin.include_role': {'name': ROLE}, 'vars': role_vars(api, ['dave'], forced_logout_ticket='T-2')},
+        {'name': 'after second', 'ansible.builtin.debug': {'msg': '{{ forced_logout_result.ticket }} {{ forced_logout_summary[0] }}'}},
+    ]
+    run = run_playbook(tasks).assert_ok()
+    assert run.result('after first')['msg'] == 'T-1 forced logout T-1: contained'
+    assert run.result('after second')['msg'] == 'T-2 forced logout T-2: contained'
+    assert sorted(entry['body']['user'] for entry in posts(api)) == ['carol', 'dave']

@@ -207,3 +207,9 @@ def test_paths_are_expanded_for_writing_only(tmp_path, monkeypatch):
     assert files['json'].startswith('$BENCH_EVIDENCE_HOME/ev/n.')
     assert (tmp_path / 'ev' / os.path.basename(files['json'])).is_file()
     assert (tmp_path / 'ev' / 'n.ledger.jsonl').is_file()
+
+
+def test_warns_about_targets_with_no_open_session():
+    result = action().run(task_vars=dict(TASK_VARS, reg_close=dict(CLOSE, not_open=['jdeo'])))
+    assert result['warnings'] == ['forced_logout: no open session found for jdeo (a typo, or already logged out?)']
+    assert 'warnings' not in action().run(task_vars=dict(TASK_VARS))
