@@ -40,5 +40,7 @@ ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$PY" \
   -e "demo_evidence_dir=$EVIDENCE" "$ROOT/extensions/demo/demo.yml"
 
 echo
-echo "== Evidence for the incident ticket: $EVIDENCE/DEMO-INC-1.md (and .json); audit: $EVIDENCE/audit/"
-sed -n '1,30p' "$EVIDENCE/DEMO-INC-1.md"
+# Each run writes new evidence files, DEMO-INC-1.<UTC time>.md (and .json), listed in DEMO-INC-1.ledger.jsonl.
+LATEST=$(ls -1 "$EVIDENCE"/DEMO-INC-1.*.md | sort | tail -n 1)
+echo "== Evidence for the incident ticket: $LATEST (and .json); ledger: $EVIDENCE/DEMO-INC-1.ledger.jsonl; audit: $EVIDENCE/audit/"
+sed -n '1,30p' "$LATEST"

@@ -7,28 +7,29 @@
 
 Why an action: on ansible-core 2.19 and later every value read from a variable through a template is a lazy
 container templated element by element, so handing tens of thousands of session entries to set_fact, to a
-filter and to two copy tasks cost seconds each. Here the registered results are read once, as stored, the
-result is computed in one pass, both evidence files are written directly, and the facts are set without
-being templated again.
+filter and to copy tasks cost seconds each. Here the registered results are read once, as stored, the result
+is computed in one pass, the evidence is written directly, and the facts are set without being templated again.
+
+It also knows what a task cannot: its own effective check mode (however check mode was asked for: --check, the
+play, a block, the task, import_role or include_role's apply), recorded as a dry run.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
+import getpass
+import json
 import os
-import tempfile
+import time
 
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
-from ansible_collections.incoplax.platform.plugins.filter.forced_logout import (
-    forced_logout_evidence,
-    forced_logout_report,
-)
+from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
 
 try:  # ansible-core 2.21 and later: actions may set facts with set_fact precedence
     from ansible.plugins.action import VariableLayer
@@ -37,72 +38,76 @@ except ImportError:
 
 RESULT_FACT = 'forced_logout_result'
 FILES_FACT = 'forced_logout_evidence_files'
-DIR_MODE = 0o750
-FILE_MODE = 0o640
+SUMMARY_FACT = 'forced_logout_summary'
+PLAN_FACT = 'forced_logout_plan'
+PLAN_HASH_FACT = 'forced_logout_plan_hash'
+AWX_VARS = (('awx_job_id', 'tower_job_id'), ('awx_job_template_name', 'tower_job_template_name'),
+            ('awx_user_name', 'tower_user_name'))
 
 ARGUMENT_SPEC = dict(
-    close=dict(type='str', required=True),
-    verify=dict(type='str', required=True),
-    last_sweep=dict(type='str', required=True),
-    swept=dict(type='str', required=True),
+    close_var=dict(type='str', required=True),
+    verify_var=dict(type='str', required=True),
+    last_sweep_var=dict(type='str', required=True),
+    swept_var=dict(type='str', required=True),
     users=dict(type='list', elements='str', required=True),
     domain=dict(type='str', required=True),
     sites=dict(type='raw'),
     ticket=dict(type='str'),
-    check_mode=dict(type='bool', default=False),
+    mode=dict(type='str', default='run', choices=['run', 'plan', 'apply']),
+    dry_run=dict(type='bool', default=False),
     started_at=dict(type='str'),
     finished_at=dict(type='str'),
     protected_users=dict(type='list', elements='str', default=[]),
+    max_sessions=dict(type='int'),
     passes=dict(type='int', default=1),
     failure=dict(type='str'),
+    platform=dict(type='str'),
+    caller=dict(type='str'),
     report_dir=dict(type='str'),
     report_name=dict(type='str'),
     cluster=dict(type='str'),
-    return_facts=dict(type='bool', default=False),
 )
 
 
 def can_set_facts(action):
-    """Whether this ansible-core lets an action other than set_fact set facts at set_fact precedence."""
+    """Whether this ansible-core lets an action other than set_fact set facts at set_fact precedence (2.21+)."""
     return VariableLayer is not None and hasattr(action, 'register_host_variables')
 
 
-def make_dirs(path, mode=DIR_MODE):
-    """Create ``path`` and its missing parents with ``mode``, then give ``path`` that mode, as the file module does."""
-    missing = []
-    current = path
-    while current and not os.path.isdir(current):
-        missing.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for directory in reversed(missing):
-        try:
-            os.mkdir(directory, mode)
-        except OSError as exc:
-            if exc.errno != errno.EEXIST or not os.path.isdir(directory):
-                raise
-        os.chmod(directory, mode)
-    if (os.stat(path).st_mode & 0o7777) != mode:
-        os.chmod(path, mode)
-
-
-def write_file(path, text, mode=FILE_MODE):
-    """Replace ``path`` atomically with ``text`` (UTF-8), with ``mode``."""
-    directory = os.path.dirname(path) or '.'
-    handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+def collection_version():
+    """The collection's version: MANIFEST.json when installed, galaxy.yml in a source tree, else None."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
-        with os.fdopen(handle, 'wb') as stream:
-            stream.write(text.encode('utf-8', 'surrogateescape'))
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+        with open(os.path.join(root, 'MANIFEST.json')) as stream:
+            return json.load(stream)['collection_info']['version']
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, 'galaxy.yml')) as stream:
+            for line in stream:
+                if line.startswith('version:'):
+                    return line.split(':', 1)[1].strip().strip('\'"') or None
+    except (IOError, OSError):
+        pass
+    return None
+
+
+def operator(task_vars):
+    """Who ran it: the controller user, and the AWX job, template and launching user when AWX says so."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # pylint: disable=broad-except  # no user name is not an error worth failing the record
+        user = None
+    found = {'user': user}
+    for name, old_name in AWX_VARS:
+        value = task_vars.get(name, task_vars.get(old_name))
+        if value is not None and value != '':
+            found[name] = value
+    return found
+
+
+def utc_stamp(now=None):
+    return time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
 
 
 class ActionModule(ActionBase):
@@ -125,6 +130,35 @@ class ActionModule(ActionBase):
                                   type(value).__name__))
         return value
 
+    def _in_check_mode(self):
+        """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
+        return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
+
+    def _write(self, args, report, plan):
+        """Write the run's new evidence files and append the ledger record; returns the files fact."""
+        directory = os.path.expanduser(os.path.expandvars(args['report_dir']))
+        base = _evidence.safe_name(args['report_name'])
+        contents = {'json': _forced_logout.evidence_json(report),
+                    'md': _forced_logout.evidence_markdown(report, args['cluster'])}
+        if plan is not None:
+            contents['plan.json'] = json.dumps(plan, indent=2, sort_keys=True) + '\n'
+        _evidence.make_dirs(directory)
+        paths, digests = _evidence.write_new(directory, base, utc_stamp(), contents)
+        ledger = os.path.join(directory, '%s.ledger.jsonl' % base)
+        record, record_sha = _evidence.append_record(ledger, {
+            'ticket': report['ticket'], 'name': base, 'recorded_at': report['finished_at'], 'mode': report['mode'],
+            'dry_run': report['check_mode'], 'outcome': report['outcome'], 'counts': report['counts'],
+            'platform': report['platform'], 'caller': report['caller'], 'operator': report['operator'],
+            'files': {('markdown' if ext == 'md' else 'plan' if ext == 'plan.json' else ext):
+                      {'name': os.path.basename(path), 'sha256': digests[ext]} for ext, path in paths.items()},
+        })
+        # The fact names the files under report_dir as given (~ and $VARS as written).
+        shown = {('markdown' if ext == 'md' else 'plan' if ext == 'plan.json' else ext):
+                 '%s/%s' % (args['report_dir'].rstrip('/') or '/', os.path.basename(path)) for ext, path in paths.items()}
+        shown.update(ledger='%s/%s' % (args['report_dir'].rstrip('/') or '/', os.path.basename(ledger)),
+                     ledger_run=record['run'], ledger_record_sha256=record_sha)
+        return shown
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -133,44 +167,51 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if args['report_dir'] and not args['report_name']:
             raise AnsibleActionFail('forced_logout_record: report_name is required with report_dir')
-        if not args['return_facts'] and not can_set_facts(self):
-            raise AnsibleActionFail('forced_logout_record: this ansible-core lets only set_fact set facts; '
-                                    'use return_facts=true and set the returned facts with ansible.builtin.set_fact')
-        report = forced_logout_report({
-            'close': self._stored(task_vars, args['close'], dict),
-            'verify': self._stored(task_vars, args['verify'], dict),
-            'last_sweep': self._stored(task_vars, args['last_sweep'], dict),
-            'swept': self._stored(task_vars, args['swept'], list),
-            'users': args['users'], 'domain': args['domain'], 'sites': args['sites'], 'ticket': args['ticket'],
-            'check_mode': args['check_mode'], 'started_at': args['started_at'], 'finished_at': args['finished_at'],
-            'protected_users': args['protected_users'], 'passes': args['passes'], 'failure': args['failure'],
-        })
+        dry_run = args['dry_run'] or args['mode'] == 'plan' or self._in_check_mode()
+        close = self._stored(task_vars, args['close_var'], dict)
+        try:
+            report = _forced_logout.report({
+                'close': close,
+                'verify': self._stored(task_vars, args['verify_var'], dict),
+                'last_sweep': self._stored(task_vars, args['last_sweep_var'], dict),
+                'swept': self._stored(task_vars, args['swept_var'], list),
+                'users': args['users'], 'domain': args['domain'], 'sites': args['sites'], 'ticket': args['ticket'],
+                'mode': args['mode'], 'dry_run': dry_run, 'started_at': args['started_at'],
+                'finished_at': args['finished_at'], 'protected_users': args['protected_users'], 'passes': args['passes'],
+                'failure': args['failure'], 'platform': args['platform'], 'caller': args['caller'],
+                'operator': operator(task_vars),
+                'versions': {'collection': collection_version(), 'ansible_core': ANSIBLE_CORE_VERSION},
+            })
+            plan = None
+            if args['mode'] == 'plan' and report['outcome'] != 'failed':
+                plan = _forced_logout.plan(close, args['users'], args['domain'], args['protected_users'],
+                                           args['max_sessions'], args['started_at'])
+        except _forced_logout.OutcomeError as exc:
+            raise AnsibleActionFail('forced_logout_record: %s' % exc)
         facts = {RESULT_FACT: report}
+        if plan is not None:
+            facts.update({PLAN_FACT: plan, PLAN_HASH_FACT: _forced_logout.plan_hash(plan)})
         failed = None
+        files = None
         if args['report_dir']:
-            # The fact names the files as given; the files are written where the path leads (~ and $VARS expanded).
-            files = {'json': '%s/%s.json' % (args['report_dir'], args['report_name']),
-                     'markdown': '%s/%s.md' % (args['report_dir'], args['report_name'])}
             try:
-                make_dirs(os.path.expanduser(os.path.expandvars(args['report_dir'])))
-                write_file(os.path.expanduser(os.path.expandvars(files['json'])), forced_logout_evidence(report, 'json'))
-                write_file(os.path.expanduser(os.path.expandvars(files['markdown'])),
-                           forced_logout_evidence(report, 'markdown', args['cluster']))
+                files = self._write(args, report, plan)
             except OSError as exc:
                 failed = 'forced_logout_record: cannot write the evidence in %s: %s' % (args['report_dir'], exc)
             else:
                 facts[FILES_FACT] = files
-
-        if args['return_facts']:
-            result['facts'] = facts
-        elif can_set_facts(self):
-            # Set like set_fact does (never cached as host facts); returned too, so that callbacks see them.
+        facts[SUMMARY_FACT] = _forced_logout.summary(report, files, args['cluster'])
+        if can_set_facts(self):
+            # Set like set_fact does (never cached as host facts).
             self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
             self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
-            result['ansible_facts'] = facts
-        else:  # checked above, before anything was written
-            raise AnsibleActionFail('forced_logout_record: cannot set facts')
+        # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
+        result['ansible_facts'] = facts
         result['changed'] = False
+        if report['not_open']:
+            # Shown at default verbosity: a typo in an account name must not pass for a containment.
+            result['warnings'] = ['forced_logout: no open session found for %s (a typo, or already logged out?)'
+                                  % ', '.join(report['not_open'])]
         if failed:
             result.update(failed=True, msg=failed)
         return result

@@ -10,41 +10,55 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: forced_logout_record
-short_description: Assemble the forced_logout role's result and write its evidence, on the controller
+short_description: Assemble the forced_logout role's result and write its append-only evidence, on the controller
 version_added: 0.1.0
 description:
   - The last step of the P(incoplax.platform.forced_logout#role) role, as one action on the controller. It reads the
     registered results of the role's M(incoplax.platform.ws_session) tasks, builds the C(forced_logout_result)
-    fact exactly as the P(incoplax.platform.forced_logout_report#filter) filter does, and, with O(report_dir),
-    writes the JSON and Markdown evidence exactly as the P(incoplax.platform.forced_logout_evidence#filter) filter
-    renders them.
-  - The registered results are read from the variables named in O(close), O(verify), O(last_sweep) and O(swept),
-    as they are stored, instead of being passed as templated arguments. A containment of a thousand accounts holds
-    tens of thousands of session entries, which ansible-core 2.19 and later would otherwise template one by one.
-  - The action sets the facts C(forced_logout_result) and, with O(report_dir), C(forced_logout_evidence_files)
-    itself, with the precedence of M(ansible.builtin.set_fact); this needs ansible-core 2.21 or later. Before
-    2.21 only M(ansible.builtin.set_fact) can set such facts, so use O(return_facts=true) there and set the facts
-    it returns in RV(facts).
+    fact, and, with O(report_dir), writes the JSON and Markdown evidence as new files and appends the ticket's
+    ledger.
+  - The registered results are read from the variables named in O(close_var), O(verify_var), O(last_sweep_var)
+    and O(swept_var), as they are stored, instead of being passed as templated arguments. A containment of a
+    thousand accounts holds tens of thousands of session entries, which ansible-core 2.19 and later would
+    otherwise template one by one.
+  - The action sets the facts C(forced_logout_result), C(forced_logout_summary) (the console summary, a list of
+    lines), with O(report_dir) C(forced_logout_evidence_files), and in plan mode C(forced_logout_plan) and
+    C(forced_logout_plan_hash). On ansible-core 2.21 and later it sets them with the precedence of
+    M(ansible.builtin.set_fact); before 2.21 it returns them as C(ansible_facts), which sets them as host facts
+    (lower precedence than play or role variables; nothing else defines these names).
+  - Outcome model. C(forced_logout_result.before) and C(forced_logout_result.remaining)
+    hold entries when a listing succeeded and are V(null) (unknown) when none did; C(outcome) is V(contained) only
+    when nothing failed, nothing of the targets is still open and every target had its sessions closed or had
+    none (those are listed in C(not_open)); V(dry_run) when nothing was closed on purpose; else V(failed).
+  - Counts. Sessions are counted as distinct session ids (C(closed)); API entries separately (C(entries)), a
+    session listed as C(http) and C(websocket) is one session and two entries.
+  - Evidence is append-only. Each run writes C(<report_name>.<UTC time>[-n].json) and C(.md) (and C(.plan.json)
+    in plan mode), created exclusively, never overwriting or truncating a file, and appends a record to
+    C(<report_name>.ledger.jsonl) holding the SHA-256 of the ledger line before it and of each file it wrote.
+    O(report_name) is sanitised (only letters, digits, C(.), C(_) and C(-); no leading dot), so no name writes
+    outside O(report_dir). Check a ledger with P(incoplax.platform.forced_logout_ledger_verify#filter).
   - Evidence files are records of the run, not state. They are written in check mode too, and never reported as
     a change.
 author:
   - Incoplax platform team (@incoplax)
 options:
-  close:
-    description: Name of the variable holding the registered result of the first M(incoplax.platform.ws_session) pass.
+  close_var:
+    description:
+      - Name of the variable holding the registered result of the first M(incoplax.platform.ws_session) pass
+        (in plan mode, of the check-mode pass that makes the plan).
     type: str
     required: true
-  verify:
+  verify_var:
     description:
       - Name of the variable holding the registered result of the verification (M(incoplax.platform.ws_session) in
         check mode after the passes). An empty dict when the verification did not run.
     type: str
     required: true
-  last_sweep:
+  last_sweep_var:
     description: Name of the variable holding the registered result of the last sweep pass, an empty dict if none ran.
     type: str
     required: true
-  swept:
+  swept_var:
     description: Name of the variable holding the list of session entries closed by the sweep passes.
     type: str
     required: true
@@ -63,8 +77,16 @@ options:
   ticket:
     description: Incident reference recorded in the result.
     type: str
-  check_mode:
-    description: Whether nothing was closed (check mode, or the role's plan mode).
+  mode:
+    description: The role's mode. V(plan) is a dry run whose result also becomes the plan.
+    type: str
+    choices: [run, plan, apply]
+    default: run
+  dry_run:
+    description:
+      - Whether nothing was closed on purpose. The action also records a dry run when it runs in check mode itself,
+        however check mode was asked for (C(--check), the play, a block, the task, C(import_role),
+        C(include_role) with C(apply)), and in plan mode; V(false) never turns that off.
     type: bool
     default: false
   started_at:
@@ -78,6 +100,9 @@ options:
     type: list
     elements: str
     default: []
+  max_sessions:
+    description: The blast-radius guard, recorded in the plan; V(null) for no limit.
+    type: int
   passes:
     description: Number of passes asked for.
     type: int
@@ -85,23 +110,25 @@ options:
   failure:
     description: What failed (the failed task and its message), or V(null).
     type: str
+  platform:
+    description: URL of the platform, recorded without user info.
+    type: str
+  caller:
+    description:
+      - The account the credentials belong to. The C(caller) that the first M(incoplax.platform.ws_session) pass
+        returns wins when the module reports it.
+    type: str
   report_dir:
     description:
-      - Directory of the evidence files on the controller. Created (mode C(0750)) if missing. When omitted or
-        empty, no file is written and C(forced_logout_evidence_files) is not set.
+      - Directory of the evidence files on the controller. Created (mode C(0750)) if missing; files are created
+        with mode C(0640). When omitted or empty, no file is written and C(forced_logout_evidence_files) is not set.
     type: str
   report_name:
-    description: Evidence file name without extension. Required with O(report_dir).
+    description: Evidence file name without time and extension, sanitised. Required with O(report_dir).
     type: str
   cluster:
-    description: Name of the cluster shown in the Markdown evidence.
+    description: Name of the cluster shown in the Markdown evidence and the summary.
     type: str
-  return_facts:
-    description:
-      - V(true) returns the facts in RV(facts) instead of setting them.
-      - With V(false) on ansible-core before 2.21, the action fails before writing anything.
-    type: bool
-    default: false
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
@@ -116,7 +143,8 @@ attributes:
     description: Can run in C(check_mode) and return changed status prediction without modifying target.
     support: full
     details:
-      - Never changes the platform. The evidence is written in check mode too, and never counts as a change.
+      - Never changes the platform. In check mode the run is recorded as a dry run; the evidence is written too,
+        and never counts as a change.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
     support: none
@@ -126,26 +154,27 @@ attributes:
     platforms: all
 notes:
   - Runs on the controller and writes the evidence there, as the user running Ansible.
+  - The operator recorded is the controller user, plus the AWX job id, job template name and launching user when
+    the C(awx_*) (or C(tower_*)) variables are set.
 seealso:
-  - plugin: incoplax.platform.forced_logout_report
+  - plugin: incoplax.platform.forced_logout_ledger_verify
     plugin_type: filter
-  - plugin: incoplax.platform.forced_logout_evidence
+  - plugin: incoplax.platform.forced_logout_totals
     plugin_type: filter
 '''
 
 EXAMPLES = r'''
 - name: Assemble the result of a forced logout and write the evidence
   incoplax.platform.forced_logout_record:
-    close: close_result
-    verify: verify_result
-    last_sweep: last_sweep_result
-    swept: swept_entries
+    close_var: close_result
+    verify_var: verify_result
+    last_sweep_var: last_sweep_result
+    swept_var: swept_entries
     users: [jdoe]
     domain: master.domain
     sites: all
     ticket: INC-1234
-    check_mode: "{{ ansible_check_mode }}"
-    report_dir: /var/lib/incidents/INC-1234
+    report_dir: /var/lib/incidents
     report_name: INC-1234
     cluster: "{{ inventory_hostname }}"
 '''
@@ -153,21 +182,36 @@ EXAMPLES = r'''
 RETURN = r'''
 ansible_facts:
   description: The facts set.
-  returned: when O(return_facts=false)
+  returned: always
   type: dict
   contains:
     forced_logout_result:
       description:
-        - The result, with the keys documented for the P(incoplax.platform.forced_logout_report#filter) filter.
+        - The result. Keys C(users), C(domain), C(sites), C(ticket), C(mode), C(check_mode) (true for any dry run),
+          C(outcome) (V(contained), V(dry_run) or V(failed)), C(started_at), C(finished_at), C(protected_users),
+          C(passes), C(platform), C(caller), C(operator), C(versions), C(before), C(closed), C(already_gone),
+          C(spared), C(remaining), C(not_open), C(failed_targets), C(unverified), C(failure) and C(counts).
+        - C(counts) has C(users), C(before), C(closed) (distinct sessions), C(entries) (API entries closed),
+          C(closed_by_sweeps), C(already_gone), C(spared), C(remaining), C(not_open), C(failed_targets) and
+          C(by_site). C(before) and C(remaining) are V(null) when unknown.
       type: dict
+    forced_logout_summary:
+      description: The console summary, one line per item.
+      type: list
+      elements: str
     forced_logout_evidence_files:
-      description: Paths of the evidence files, C(json) and C(markdown). Only with O(report_dir).
+      description:
+        - Paths of the files this run wrote, C(json), C(markdown) (and C(plan) in plan mode), of the C(ledger), and
+          the run number (C(ledger_run)) and SHA-256 (C(ledger_record_sha256)) of the ledger record it appended.
+          Only with O(report_dir).
       type: dict
-facts:
-  description:
-    - The same two facts, returned rather than set; set them with M(ansible.builtin.set_fact).
-  returned: when O(return_facts=true)
-  type: dict
-  sample: {forced_logout_result: {}, forced_logout_evidence_files: {json: /var/lib/incidents/INC-1234/INC-1234.json,
-           markdown: /var/lib/incidents/INC-1234/INC-1234.md}}
+      sample: {json: /var/lib/incidents/INC-1234.20261128T101500Z.json, markdown: /var/lib/incidents/INC-1234.20261128T101500Z.md,
+               ledger: /var/lib/incidents/INC-1234.ledger.jsonl, ledger_run: 2,
+               ledger_record_sha256: 6f1ed002ab5595859014ebf0951522d9b3c1a4e29f1f7a1c8a3d5c2f0e6b7a91}
+    forced_logout_plan:
+      description: The plan, in plan mode when nothing failed.
+      type: dict
+    forced_logout_plan_hash:
+      description: The plan's SHA-256, in plan mode when nothing failed.
+      type: str
 '''

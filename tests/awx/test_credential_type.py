@@ -52,6 +52,9 @@ def test_inputs_follow_awx_schema():
     assert by_id['token'].get('secret') is True and by_id['password'].get('secret') is True
     assert by_id['skip_tls_verify']['type'] == 'boolean' and by_id['skip_tls_verify']['default'] is False
     assert by_id['ca_bundle'].get('multiline') is True
+    # The caller names the account the credentials belong to: not a secret, injected as INCOPLAX_CALLER.
+    assert by_id['caller'].get('type', 'string') == 'string' and not by_id['caller'].get('secret')
+    assert cred_type['injectors']['env']['INCOPLAX_CALLER'] == '{{ caller }}'
     assert cred_type['inputs']['required'] == ['url']
 
 
@@ -76,11 +79,14 @@ def test_injectors_render_under_awx_validation():
 @pytest.mark.parametrize('inputs, expected', [
     ({'url': 'https://p.example.com', 'token': 'tok-1', 'skip_tls_verify': False},
      {'INCOPLAX_URL': 'https://p.example.com', 'INCOPLAX_TOKEN': 'tok-1', 'INCOPLAX_USERNAME': '', 'INCOPLAX_PASSWORD': '',
-      'INCOPLAX_VALIDATE_CERTS': 'true', 'INCOPLAX_CA_PATH': ''}),
+      'INCOPLAX_CALLER': '', 'INCOPLAX_VALIDATE_CERTS': 'true', 'INCOPLAX_CA_PATH': ''}),
     ({'url': 'https://p.example.com', 'username': 'ops', 'password': 'pw-1', 'skip_tls_verify': True},
      {'INCOPLAX_URL': 'https://p.example.com', 'INCOPLAX_TOKEN': '', 'INCOPLAX_USERNAME': 'ops', 'INCOPLAX_PASSWORD': 'pw-1',
-      'INCOPLAX_VALIDATE_CERTS': 'false', 'INCOPLAX_CA_PATH': ''}),
-], ids=['token', 'basic'])
+      'INCOPLAX_CALLER': '', 'INCOPLAX_VALIDATE_CERTS': 'false', 'INCOPLAX_CA_PATH': ''}),
+    ({'url': 'https://p.example.com', 'token': 'tok-1', 'caller': 'svc-ansible', 'skip_tls_verify': False},
+     {'INCOPLAX_URL': 'https://p.example.com', 'INCOPLAX_TOKEN': 'tok-1', 'INCOPLAX_USERNAME': '', 'INCOPLAX_PASSWORD': '',
+      'INCOPLAX_CALLER': 'svc-ansible', 'INCOPLAX_VALIDATE_CERTS': 'true', 'INCOPLAX_CA_PATH': ''}),
+], ids=['token', 'basic', 'token with caller'])
 def test_injection_without_ca_bundle(tmp_path, inputs, expected):
     # AWX sets every env injector; the empty CA bundle file it writes anyway is not pointed to.
     assert awx_inject(credential_type(), inputs, str(tmp_path)) == expected

@@ -217,9 +217,12 @@ def test_demo_runs_from_the_installed_copy(installed, tmp_path):
             emulator.wait(timeout=10)
         emulator.stdout.close()
     assert 'failed=0' in output, output[-4000:]
-    with open(str(evidence / 'DEMO-INC-1.json')) as handle:
+    # The run's new evidence files, as its ledger lists them.
+    with open(str(evidence / 'DEMO-INC-1.ledger.jsonl')) as handle:
+        files = json.loads(handle.read().splitlines()[-1])['files']
+    with open(str(evidence / files['json']['name'])) as handle:
         result = json.load(handle)
     assert result['ticket'] == 'DEMO-INC-1' and result['failure'] is None, result
     assert result['counts']['closed'] > 0 and result['counts']['remaining'] == 0, result['counts']
-    assert (evidence / 'DEMO-INC-1.md').is_file()
+    assert (evidence / files['markdown']['name']).is_file()
     assert path.parent.parent.parent == collections

@@ -11,7 +11,9 @@ __metaclass__ = type
 
 import copy
 import json
+import os
 import re
+import stat
 
 import pytest
 import yaml
@@ -49,9 +51,13 @@ ALICE_BRANCH = '26d72c4c-0177-99e7-5545-000000000013'
 
 ALIVE = {'conn_id': '6476d54a-0177-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
 
-RESULT_KEYS = ['before', 'check_mode', 'closed', 'counts', 'domain', 'failed_targets', 'failure', 'finished_at', 'passes',
-               'protected_users', 'remaining', 'sites', 'spared', 'started_at', 'ticket', 'users']
-COUNT_KEYS = ['before', 'by_site', 'closed', 'closed_by_sweeps', 'failed_targets', 'remaining', 'spared', 'users']
+RESULT_KEYS = ['already_gone', 'before', 'caller', 'check_mode', 'closed', 'counts', 'domain', 'failed_targets', 'failure',
+               'finished_at', 'mode', 'not_open', 'operator', 'outcome', 'passes', 'platform', 'protected_users', 'remaining',
+               'sites', 'spared', 'started_at', 'ticket', 'unverified', 'users', 'versions']
+COUNT_KEYS = ['already_gone', 'before', 'by_site', 'closed', 'closed_by_sweeps', 'entries', 'failed_targets', 'not_open',
+              'remaining', 'spared', 'users']
+# <name>.<UTC time>[-n].<ext>: every run writes new files.
+EVIDENCE_FILE = re.compile(r'^(?P<name>.+)\.(?P<stamp>\d{8}T\d{6}Z)(?:-\d+)?\.(?P<ext>json|md|plan\.json)$')
 UTC_TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
 UTC_NAME = re.compile(r'^\d{8}T\d{6}Z$')
 RECAP_LINE = re.compile(r'^(\S+)\s+:\s+(ok=.*)$')
@@ -231,34 +237,71 @@ def assert_result_shape(result):
 
 
 def counts_row(counts):
-    return '| %(before)d | %(closed)d | %(closed_by_sweeps)d | %(spared)d | %(remaining)d | %(failed_targets)d |' % counts
+    """The counts row of the Markdown evidence ('unknown' for a count that is not known)."""
+    return '| %s |' % ' | '.join('unknown' if counts[key] is None else str(counts[key]) for key in (
+        'before', 'closed', 'entries', 'closed_by_sweeps', 'already_gone', 'spared', 'remaining', 'not_open',
+        'failed_targets'))
 
 
-def evidence(report_dir, name):
-    """The JSON evidence (parsed) and the Markdown evidence (text) called ``name``."""
-    json_path = report_dir / (name + '.json')
-    md_path = report_dir / (name + '.md')
-    assert json_path.is_file() and md_path.is_file(), sorted(p.name for p in report_dir.iterdir())
+def ledger_records(report_dir, name):
+    """The records of the ledger ``<name>.ledger.jsonl``, oldest first."""
+    path = report_dir / (name + '.ledger.jsonl')
+    assert path.is_file(), sorted(p.name for p in report_dir.iterdir())
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def evidence(report_dir, name, index=-1):
+    """The JSON evidence (parsed) and the Markdown evidence (text) of run ``index`` of ``name``, from its ledger."""
+    files = ledger_records(report_dir, name)[index]['files']
+    json_path = report_dir / files['json']['name']
+    md_path = report_dir / files['markdown']['name']
+    for path in (json_path, md_path):
+        match = EVIDENCE_FILE.match(path.name)
+        assert match and match.group('name') == name, path.name
+    assert json_path.name[:-len('.json')] == md_path.name[:-len('.md')]
     return json.loads(json_path.read_text()), md_path.read_text()
 
 
 def assert_evidence(run, report_dir, name, ticket, host='localhost'):
-    """The files named ``name`` hold the fact and a summary with the ticket and counts; forced_logout_evidence_files names them."""
+    """This run's new files of ``name`` hold the fact and a summary with the ticket and counts; the ledger lists them."""
     result = fact(run, host)
     data, markdown = evidence(report_dir, name)
-    assert fact(run, host, 'forced_logout_evidence_files') == {
-        'json': str(report_dir / (name + '.json')), 'markdown': str(report_dir / (name + '.md'))}
+    files = fact(run, host, 'forced_logout_evidence_files')
+    records = ledger_records(report_dir, name)
+    last = records[-1]
+    assert files == {'json': str(report_dir / last['files']['json']['name']),
+                     'markdown': str(report_dir / last['files']['markdown']['name']),
+                     'ledger': str(report_dir / (name + '.ledger.jsonl')),
+                     'ledger_run': len(records), 'ledger_record_sha256': files['ledger_record_sha256']}
+    assert last['run'] == len(records) and last['ticket'] == ticket and last['outcome'] == result['outcome']
     assert data == result
     assert TOKEN not in json.dumps(data) and TOKEN not in markdown
     if ticket:
         assert '| Ticket | %s |' % ticket in markdown and markdown.startswith('# Forced logout - %s' % ticket)
     assert counts_row(result['counts']) in markdown, markdown
+    for path in (files['json'], files['markdown'], files['ledger']):
+        assert mode_of(path) == 0o640, path
+    assert mode_of(report_dir) == 0o750
     return data, markdown
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+def summary_text(run, host='localhost'):
+    """The console summary the role printed at default verbosity for ``host``."""
+    found = [item['result']['msg'] for item in run.results
+             if item['host'] == host and item['task'].endswith('Say what happened')]
+    assert found, run.describe()
+    for line in found[-1]:
+        assert line in run.stdout, line
+    return found[-1]
 
 
 def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
-    play = role_play(api, ['alice', BOB_ID, 'carol'], forced_logout_protected_users=['guard'],
+    play = role_play(api, [' alice', BOB_ID, 'carol '], forced_logout_protected_users='guard, \n',
                      forced_logout_ticket='INC-1001', forced_logout_report_dir=str(report_dir))
     # incoplax_connection alone: no INCOPLAX_* variable in the environment.
     no_env = {'INCOPLAX_URL': None, 'INCOPLAX_TOKEN': None}
@@ -267,6 +310,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     targets = ALICE + BOB + CAROL
     # Every target session is closed on every site; nobody else's is touched (guard, dave, admin, alice of BRANCH).
     assert keys(state['sessions']) == without(ALL_KEYS, targets)
+    # The names were trimmed before anything was sent.
     assert_posts(api, ['alice', BOB_ID, 'carol'])
     assert state['counters']['DELETE'] == 0
     # Only the one bulk close reports a change; the evidence never does.
@@ -277,17 +321,29 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert_result_shape(result)
     assert result['users'] == ['alice', BOB_ID, 'carol']
     assert (result['domain'], result['sites'], result['ticket']) == (MASTER, 'all', 'INC-1001')
-    assert (result['check_mode'], result['passes'], result['failure']) == (False, 1, None)
+    assert (result['check_mode'], result['passes'], result['failure'], result['outcome']) == (False, 1, None, 'contained')
     assert result['protected_users'] == ['guard']
     assert keys(result['before']) == targets and keys(result['closed']) == targets
     assert result['spared'] == [] and result['remaining'] == [] and result['failed_targets'] == []
+    assert result['not_open'] == [] and result['already_gone'] == []
     assert {entry['login'] for entry in result['closed']} == {'alice', 'bob', 'carol'}
     assert {entry['domain'] for entry in result['closed']} == {MASTER}
-    assert result['counts'] == {'users': 3, 'before': 7, 'closed': 7, 'closed_by_sweeps': 0, 'spared': 0, 'remaining': 0,
-                                'failed_targets': 0, 'by_site': {'central': 2, 'east': 2, 'west': 3}}
+    # 7 sessions, 8 API entries: ALICE_1 is listed as http and websocket.
+    assert result['counts'] == {'users': 3, 'before': 7, 'closed': 7, 'entries': 8, 'closed_by_sweeps': 0,
+                                'already_gone': 0, 'spared': 0, 'remaining': 0, 'not_open': 0, 'failed_targets': 0,
+                                'by_site': {'central': 2, 'east': 2, 'west': 3}}
+    # Who, where and what: the platform URL, the operator and the versions.
+    assert result['platform'] == api.url and result['operator']['user']
+    assert result['versions']['collection'] and result['versions']['ansible_core']
     assert assert_published(run, result)['ok'] is True
-    assert_evidence(run, report_dir, 'INC-1001', 'INC-1001')
-    assert sorted(p.name for p in report_dir.iterdir()) == ['INC-1001.json', 'INC-1001.md']
+    _data, markdown = assert_evidence(run, report_dir, 'INC-1001', 'INC-1001')
+    assert '7 session(s) closed (8 API entries: an id listed as http and websocket is one session' in markdown
+    assert '| Platform | %s |' % api.url in markdown and '| Result | contained |' in markdown
+    summary = summary_text(run)
+    assert summary[0] == 'forced logout INC-1001: contained'
+    files = fact(run, name='forced_logout_evidence_files')
+    assert 'evidence: %s and %s' % (files['json'], files['markdown']) in summary
+    assert 'ledger: %s (run 1, record SHA-256 %s)' % (files['ledger'], files['ledger_record_sha256']) in summary
 
     # Second run: nothing left to close, no POST or DELETE, changed nowhere.
     before_counters = api.counters()
@@ -300,53 +356,128 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     second = again.result('Show the result')['forced_logout_result']
     assert second['before'] == second['closed'] == second['remaining'] == [] and second['failure'] is None
     assert second['counts']['closed'] == second['counts']['before'] == 0
+    # Every target had no open session: contained, and they are named next to it, in the result and on the console.
+    assert sorted(second['not_open']) == sorted(['alice', BOB_ID, 'carol']) and second['outcome'] == 'contained'
+    assert summary_text(again)[0].startswith('forced logout INC-1001: contained (no open session found for ')
+    assert '[WARNING]: forced_logout: no open session found for ' in again.stdout + again.stderr
     assert published(again)['ok'] is True
+    _data, markdown = assert_evidence(again, report_dir, 'INC-1001', 'INC-1001')
+    assert '## No open session found' in markdown
+
+    # Both runs are kept: two sets of files, and a ledger of two records, oldest first, chained.
+    names = sorted(p.name for p in report_dir.iterdir())
+    assert len(names) == 5 and 'INC-1001.ledger.jsonl' in names, names
+    records = ledger_records(report_dir, 'INC-1001')
+    assert [record['run'] for record in records] == [1, 2]
+    assert [record['counts']['closed'] for record in records] == [7, 0]
+    assert records[0]['previous_sha256'] is None and len(records[1]['previous_sha256']) == 64
+    assert evidence(report_dir, 'INC-1001', 0)[0] == result
+    assert evidence(report_dir, 'INC-1001', 1)[0] == second
+
+    # The documented check says the ledger is intact, then finds an edited record.
+    ledger = report_dir / 'INC-1001.ledger.jsonl'
+    last = fact(again, name='forced_logout_evidence_files')['ledger_record_sha256']
+    check = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger), 'last_sha256': last}).assert_ok()
+    assert 'INC-1001.ledger.jsonl: 2 record(s), intact, last record SHA-256 %s' % last in check.stdout
+    lines = ledger.read_text().splitlines()
+    ledger.write_text('\n'.join([lines[0].replace('"closed":7', '"closed":6'), lines[1]]) + '\n')
+    tampered = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger)})
+    assert tampered.rc != 0, tampered.describe()
+    assert 'NOT INTACT at line 2: previous_sha256 does not match the record before it' in tampered.stdout
 
 
 def test_guards_refuse_before_closing_anything(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
     cases = [
-        # (case, users, extra variables, what the failure names)
-        ('login targeted, id protected', ['alice', 'carol'], {'forced_logout_protected_users': [ALICE_ID]}, 'protected_users'),
-        ('id targeted, login protected', [ALICE_ID, 'carol'], {'forced_logout_protected_users': ['alice']}, 'protected_users'),
-        ('more sessions than allowed', ['alice', 'bob'], {'forced_logout_max_sessions': 4}, 'max_sessions'),
+        # (case, users, extra variables, what the failure names, the target entries still open)
+        ('login targeted, id protected', ['alice', 'carol'], {'forced_logout_protected_users': [ALICE_ID]}, 'protected_users',
+         ALICE + CAROL),
+        ('id targeted, login protected', [ALICE_ID, 'carol'], {'forced_logout_protected_users': ' alice '}, 'protected_users',
+         ALICE + CAROL),
+        ('more sessions than allowed', ['alice', 'bob'], {'forced_logout_max_sessions': 4}, 'max_sessions', ALICE + BOB),
+        ('max_sessions 0 refuses any', ['carol'], {'forced_logout_max_sessions': 0}, 'max_sessions', CAROL),
     ]
     tasks = [attempt(case, api, users, forced_logout_ticket='INC-G%d' % index, forced_logout_report_dir=str(report_dir), **extra)
-             for index, (case, users, extra, _word) in enumerate(cases)]
+             for index, (case, users, extra, _word, _open) in enumerate(cases)]
     run = run_playbook(tasks).assert_ok()
     counters = api.counters()
     assert counters['POST'] == counters['DELETE'] == 0
-    assert counters['GET'] == len(cases)  # the bulk close's listing, then it refused
     assert keys(api.state()['sessions']) == ALL_KEYS
-    for index, (case, _users, _extra, word) in enumerate(cases):
+    for index, (case, _users, _extra, word, still_open) in enumerate(cases):
         refused = run.result('Refused - ' + case)['msg']
         # The evidence is written, then the role fails saying what and where the evidence is.
         data, markdown = evidence(report_dir, 'INC-G%d' % index)
         assert word in data['failure'] and 'nothing was closed' in data['failure'], data['failure']
-        assert data['closed'] == [] and data['remaining'] == [] and data['counts']['closed'] == 0, data
+        assert data['closed'] == [] and data['counts']['closed'] == 0 and data['outcome'] == 'failed', data
         assert data['ticket'] == 'INC-G%d' % index and data['check_mode'] is False
         assert 'FAILED: ' in markdown and counts_row(data['counts']) in markdown
-        assert word in refused['error'] and 'INC-G%d.json' % index in refused['error'], refused
+        assert word in refused['error'] and 'INC-G%d.' % index in refused['error'], refused
+        # The guard refuses after the listing: what was open, and is still open, is known (needs the new module:
+        # a guard refusal carries the listing in remaining).
+        assert keys(data['remaining']) == still_open and keys(data['before']) == still_open, (case, data)
+        assert data['counts']['remaining'] == len({key[0] for key in still_open}), data['counts']
     # alice has 3 sessions (4 entries), bob 2.
     assert '5 sessions would be closed, more than max_sessions=4' in evidence(report_dir, 'INC-G2')[0]['failure']
 
 
-def test_bad_input_fails_before_any_request(api, run_playbook):
+def test_unknown_is_not_zero_when_no_listing_succeeded(api, run_playbook, tmp_path, closed_port):
+    report_dir = tmp_path / 'evidence'
     cases = [
-        # (case, users, extra variables, what the error names)
+        ('connection refused', {'incoplax_connection': {'url': 'http://127.0.0.1:%d' % closed_port, 'token': TOKEN, 'retries': 0}},
+         'cannot reach'),
+        ('wrong token', {'incoplax_connection': connection(api, token='not-the-token')}, '401'),
+    ]
+    tasks = [attempt(case, api, ['alice'], forced_logout_ticket='INC-U%d' % index, forced_logout_report_dir=str(report_dir),
+                     **extra) for index, (case, extra, _word) in enumerate(cases)]
+    run = run_playbook(tasks).assert_ok()
+    assert api.counters().get('POST', 0) == api.counters().get('DELETE', 0) == 0
+    for index, (case, _extra, word) in enumerate(cases):
+        data, markdown = evidence(report_dir, 'INC-U%d' % index)
+        assert word in data['failure'], (case, data['failure'])
+        assert data['before'] is None and data['remaining'] is None, data
+        assert data['counts']['before'] is None and data['counts']['remaining'] is None
+        assert data['outcome'] == 'failed' and data['closed'] == []
+        assert 'open before: unknown; still open: unknown.' in markdown
+        assert '## Still open\n\nunknown: no listing of the sessions succeeded.' in markdown
+        assert '| unknown | 0 | 0 | 0 | 0 | 0 | unknown |' in markdown
+        assert 'Still open: unknown target session(s)' in run.result('Refused - ' + case)['msg']['error']
+
+
+def test_bad_input_fails_before_any_request(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    cases = [
+        # (case, users, extra variables, what the error says)
         ('users missing', None, {}, 'forced_logout_users'),
         ('users empty', [], {}, 'forced_logout_users'),
+        ('users only separators', ' , ;\n', {}, 'forced_logout_users: give at least one login or user id'),
         ('no pass', ['alice'], {'forced_logout_sweeps': 0}, 'forced_logout_sweeps'),
-        ('sites is a number', ['alice'], {'forced_logout_sites': 5}, 'sites'),
+        # The module refuses this one before any request, and the role records the refusal (elsewhere: no evidence here).
+        ('sites is a number', ['alice'], {'forced_logout_sites': 5, 'forced_logout_report_dir': ''}, 'sites'),
+        # Issue 12: ["{{ users }}"] gives a nested list, which once became the user "['alice', 'mallory']".
+        ('nested list', [['alice', 'mallory']], {}, 'forced_logout_users: element 1 is a list (alice, mallory), not a name'),
+        # ansible-core before 2.19 refuses this one in the argument spec, naming the variable too.
+        ('null element', ['alice', None], {}, ('forced_logout_users: element 2 is null',
+                                               "Elements value for option 'forced_logout_users' is of type <class 'NoneType'>")),
+        ('number element', [42], {}, 'forced_logout_users: element 1 is a number (42)'),
+        ('dict element', [{'login': 'alice'}], {}, 'forced_logout_users: element 1 is a dict'),
+        ('empty element', ['alice', '  '], {}, 'forced_logout_users: element 2 is empty'),
+        ('nested protected', ['alice'], {'forced_logout_protected_users': [['guard']]},
+         'forced_logout_protected_users: element 1 is a list (guard)'),
+        ('protected a dict', ['alice'], {'forced_logout_protected_users': {'guard': True}},
+         "argument 'forced_logout_protected_users' is of type "),
+        ('max_sessions negative', ['alice'], {'forced_logout_max_sessions': -1}, 'forced_logout_max_sessions'),
     ]
-    run = run_playbook([attempt(case, api, users, **extra) for case, users, extra, _word in cases]).assert_ok()
-    for case, _users, _extra, word in cases:
+    run = run_playbook([attempt(case, api, users, **dict({'forced_logout_report_dir': str(report_dir)}, **extra))
+                        for case, users, extra, _word in cases]).assert_ok()
+    for case, _users, _extra, words in cases:
         refused = run.result('Refused - ' + case)['msg']
-        assert word in refused['error'], (case, refused)
+        assert any(word in refused['error'] for word in ((words,) if isinstance(words, str) else words)), (case, refused)
+    assert 'not ["{{ other_list }}"]' in run.result('Refused - nested list')['msg']['error']
     assert run.result('Refused - users missing')['msg']['task'].startswith('Validating arguments against arg spec')
-    # Not one request reached the platform.
+    # Not one request reached the platform, and nothing was recorded as if it had run.
     assert api.counters()['total'] == 0
     assert keys(api.state()['sessions']) == ALL_KEYS
+    assert not report_dir.exists()
 
 
 def test_sweeps_close_a_session_that_came_back(api, run_playbook, tmp_path):
@@ -376,11 +507,63 @@ def test_sweeps_close_a_session_that_came_back(api, run_playbook, tmp_path):
     assert_evidence(run, report_dir, 'INC-SWEEP', 'INC-SWEEP')
 
 
+def dry_run_ways(api, report_dir):
+    """One play per way of asking for check mode other than --check, each with its own ticket."""
+    role_vars_ = dict(role_vars(api, ['alice', 'bob']), forced_logout_report_dir=str(report_dir), forced_logout_sweeps=2,
+                      forced_logout_sweep_interval=0)
+
+    def with_ticket(ticket):
+        return dict(role_vars_, forced_logout_ticket=ticket)
+
+    include = {'ansible.builtin.include_role': {'name': ROLE}}
+    return [
+        {'name': 'check mode on the play', 'hosts': 'localhost', 'gather_facts': False, 'check_mode': True,
+         'roles': [{'role': ROLE, 'vars': with_ticket('DRY-PLAY')}]},
+        {'name': 'check mode on a block', 'hosts': 'localhost', 'gather_facts': False,
+         'tasks': [{'name': 'a block', 'check_mode': True, 'block': [dict(include, name='in the block', vars=with_ticket('DRY-BLOCK'))]}]},
+        {'name': 'check mode on import_role', 'hosts': 'localhost', 'gather_facts': False,
+         'tasks': [{'name': 'import', 'ansible.builtin.import_role': {'name': ROLE}, 'check_mode': True,
+                    'vars': with_ticket('DRY-IMPORT')}]},
+        {'name': 'check mode through include_role apply', 'hosts': 'localhost', 'gather_facts': False,
+         'tasks': [{'name': 'include', 'ansible.builtin.include_role': {'name': ROLE, 'apply': {'check_mode': True}},
+                    'vars': with_ticket('DRY-APPLY')}]},
+        {'name': 'plan mode', 'hosts': 'localhost', 'gather_facts': False,
+         'roles': [{'role': ROLE, 'vars': dict(with_ticket('DRY-PLAN'), forced_logout_mode='plan')}]},
+    ]
+
+
+def test_a_dry_run_never_acts_however_it_is_asked_for(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    run = run_playbook(dry_run_ways(api, report_dir)).assert_ok()
+    # No POST and no DELETE from any task of the role, in any of the five ways.
+    assert {entry['method'] for entry in api.requests()} == {'GET'}, api.requests()
+    assert keys(api.state()['sessions']) == ALL_KEYS
+    results = {item['result']['ansible_facts']['forced_logout_result']['ticket']: item['result']['ansible_facts']
+               for item in run.results if 'forced_logout_result' in item['result'].get('ansible_facts', {})}
+    assert sorted(results) == ['DRY-APPLY', 'DRY-BLOCK', 'DRY-IMPORT', 'DRY-PLAN', 'DRY-PLAY']
+    for ticket, facts in results.items():
+        result = facts['forced_logout_result']
+        # The evidence says it was a dry run, and what would have been closed.
+        assert (result['check_mode'], result['outcome'], result['passes']) == (True, 'dry_run', 1), ticket
+        assert keys(result['closed']) == keys(result['before']) == ALICE + BOB, ticket
+        assert result['counts']['closed_by_sweeps'] == 0 and result['remaining'] == []
+        data, markdown = evidence(report_dir, ticket)
+        assert data == result
+        assert markdown.startswith('# Forced logout - %s (dry run: nothing was closed)' % ticket), markdown
+        assert '| Result | dry run: nothing was closed |' in markdown
+        assert facts['forced_logout_summary'][0] == 'forced logout %s: dry run: nothing was closed' % ticket
+    # Plan mode also leaves its plan, next to the evidence and listed in the ledger.
+    plan_record = ledger_records(report_dir, 'DRY-PLAN')[-1]
+    plan = json.loads((report_dir / plan_record['files']['plan']['name']).read_text())
+    assert plan == results['DRY-PLAN']['forced_logout_plan'] and plan['session_count'] == 5 and plan['max_sessions'] is None
+
+
 def test_check_mode_closes_nothing_and_names_evidence_by_time(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
     # Connection from the INCOPLAX_* environment this time, not incoplax_connection.
     play = role_play(None, ['alice', 'bob'], forced_logout_sweeps=3, forced_logout_report_dir=str(report_dir))
-    run = run_playbook(play, check=True, env={'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': TOKEN}).assert_ok()
+    run = run_playbook(play, check=True, env={'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': TOKEN,
+                                              'INCOPLAX_CALLER': 'admin'}).assert_ok()
     state = api.state()
     assert keys(state['sessions']) == ALL_KEYS
     assert state['counters']['POST'] == state['counters']['DELETE'] == 0
@@ -389,16 +572,31 @@ def test_check_mode_closes_nothing_and_names_evidence_by_time(api, run_playbook,
     assert keys(result['closed']) == keys(result['before']) == ALICE + BOB
     assert (result['check_mode'], result['passes'], result['ticket'], result['failure']) == (True, 1, None, None)
     assert result['remaining'] == [] and result['counts']['closed'] == 5
+    # What is knowable from the environment: the URL and the caller.
+    assert (result['platform'], result['caller']) == (api.url, 'admin')
     assert assert_published(run, result)['check_mode'] is True
-    # No ticket: the files are named after the UTC start time, 20261128T123456Z.
+    # No ticket: the files are named forced-logout.<UTC time>.
     names = sorted(path.name for path in report_dir.iterdir())
-    assert len(names) == 2, names
-    name = names[0][:-len('.json')]
-    assert names == [name + '.json', name + '.md'] and UTC_NAME.match(name), names
-    assert name == result['started_at'].replace('-', '').replace(':', '')
-    data, markdown = assert_evidence(run, report_dir, name, None)
+    assert len(names) == 3 and names[-1] == 'forced-logout.ledger.jsonl', names
+    match = EVIDENCE_FILE.match(names[0])
+    assert match and match.group('name') == 'forced-logout' and names[1] == names[0][:-len('json')] + 'md', names
+    data, markdown = assert_evidence(run, report_dir, 'forced-logout', None)
     assert data['check_mode'] is True
-    assert '(check mode: nothing was closed)' in markdown and '| Ticket | - |' in markdown
+    assert '(dry run: nothing was closed)' in markdown and '| Ticket | - |' in markdown
+
+
+def test_hostile_ticket_stays_in_the_report_dir(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'a' / 'evidence'
+    run = run_playbook([attempt('plan', api, ['carol'], forced_logout_mode='plan', forced_logout_ticket='../../x',
+                                forced_logout_report_dir=str(report_dir))]).assert_ok()
+    # Every file, the plan included, is in report_dir, under the sanitised name.
+    assert sorted(str(p) for p in (tmp_path / 'a').rglob('*') if p.is_file()) == sorted(str(p) for p in report_dir.iterdir())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('x') or p.name.endswith('.json')]
+    names = sorted(p.name for p in report_dir.iterdir())
+    assert len(names) == 4 and all(name.startswith('_.._x.') for name in names), names
+    assert fact(run)['ticket'] == '../../x'
+    assert ledger_records(report_dir, '_.._x')[0]['ticket'] == '../../x'
+    assert api.counters()['POST'] == 0
 
 
 def test_caller_logging_itself_out_is_spared(api, run_playbook, tmp_path):
@@ -426,7 +624,8 @@ def test_target_refused_by_the_platform(api, run_playbook, tmp_path):
     # The role fails at the end, after writing the evidence, and says where it is.
     assert recap(run)['localhost']['failed'] == 1
     final = last_result(run)
-    assert final['status'] == 'failed' and 'INC-500.json' in final['result']['msg'] and 'bob' in final['result']['msg']
+    assert final['status'] == 'failed' and 'bob' in final['result']['msg']
+    assert fact(run, name='forced_logout_evidence_files')['json'] in final['result']['msg']
     # The other targets are closed; bob's sessions stay open.
     assert keys(api.state()['sessions']) == without(ALL_KEYS, ALICE + CAROL)
     assert_posts(api, ['alice', 'bob', 'carol'], refused=['bob'])
@@ -440,6 +639,25 @@ def test_target_refused_by_the_platform(api, run_playbook, tmp_path):
     assert assert_published(run, result)['ok'] is False
     _data, markdown = assert_evidence(run, report_dir, 'INC-500', 'INC-500')
     assert '## Failed targets' in markdown and '| bob |' in markdown and 'FAILED: ' in markdown
+
+
+def test_fail_on_incomplete_false_publishes_and_ends_ok(api, run_playbook, tmp_path):
+    api.set_faults({'fail_users': ['bob']})
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['alice', 'bob'], forced_logout_ticket='INC-EDA', forced_logout_report_dir=str(report_dir),
+                     forced_logout_fail_on_incomplete=False)
+    # The run ends ok (ansible-rulebook posts set_stats back only then), yet says everywhere that it failed.
+    run = run_playbook(play, env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'}).assert_ok()
+    assert recap(run)['localhost']['failed'] == 0
+    result = fact(run)
+    assert result['outcome'] == 'failed' and 'bob' in result['failure'] and keys(result['remaining']) == BOB
+    totals = custom_stats(run)['forced_logout']
+    assert (totals['ok'], totals['failed_clusters'], totals['remaining']) == (False, ['localhost'], 2), totals
+    summary = summary_text(run)
+    assert summary[0].startswith('forced logout INC-EDA: FAILED: ') and 'bob' in summary[0]
+    assert any(line.startswith('STILL OPEN: ') and BOB_1 in line for line in summary), summary
+    assert any(line.startswith('failed: bob (500)') for line in summary), summary
+    assert_evidence(run, report_dir, 'INC-EDA', 'INC-EDA')
 
 
 def test_collection_playbook_by_name(api, run_playbook, tmp_path):
@@ -543,8 +761,9 @@ def test_clusters_in_parallel(clusters, run_playbook, tmp_path):
         assert_cluster_closed(host, instance, fixture, result, report_dir, 'INC-MC')
         # alice's one session, and bob's n on cluster n
         assert result['counts']['closed'] == 1 + sorted(CLUSTERS).index(host) + 1, host
-    assert sorted(path.name for path in report_dir.iterdir()) == sorted(
-        'INC-MC-%s.%s' % (host, ext) for host in CLUSTERS for ext in ('json', 'md'))
+    # One set of files and one ledger per cluster.
+    assert sorted(EVIDENCE_FILE.sub(r'\g<name>.\g<ext>', path.name) for path in report_dir.iterdir()) == sorted(
+        'INC-MC-%s.%s' % (host, ext) for host in CLUSTERS for ext in ('json', 'md', 'ledger.jsonl'))
     # The run publishes the totals over every cluster.
     totals = custom_stats(run)['forced_logout']
     assert (totals['ok'], totals['clusters'], totals['failed_clusters']) == (True, 3, []), totals
@@ -562,7 +781,8 @@ def test_one_failing_cluster_fails_only_its_host(clusters, run_playbook, tmp_pat
     assert {host: recap(run)[host]['failed'] for host in CLUSTERS} == {'cluster-a': 0, 'cluster-b': 1, 'cluster-c': 1}
     for host in ('cluster-b', 'cluster-c'):
         final = last_result(run, host)
-        assert final['status'] == 'failed' and 'INC-MF-%s.json' % host in final['result']['msg'], final
+        assert final['status'] == 'failed', final
+        assert fact(run, host, 'forced_logout_evidence_files')['json'] in final['result']['msg'], final
     assert_cluster_closed('cluster-a', good, good_fixture, fact(run, 'cluster-a'), report_dir, 'INC-MF')
     # cluster-b: alice closed, bob refused by the platform.
     refused = fact(run, 'cluster-b')
@@ -574,9 +794,11 @@ def test_one_failing_cluster_fails_only_its_host(clusters, run_playbook, tmp_pat
     # cluster-c: unreachable, nothing known, the failure recorded.
     unreachable = evidence(report_dir, 'INC-MF-cluster-c')[0]
     assert down.url in unreachable['failure'] and unreachable == fact(run, 'cluster-c'), unreachable
-    assert unreachable['closed'] == [] and unreachable['before'] == []
+    assert unreachable['closed'] == [] and unreachable['before'] is None and unreachable['remaining'] is None
     totals = custom_stats(run)['forced_logout']
     assert (totals['ok'], totals['failed_clusters']) == (False, ['cluster-b', 'cluster-c']), totals
+    # Unknown in one cluster: unknown in total, never a zero.
+    assert totals['before'] is None and totals['remaining'] is None, totals
 
 
 def test_published_totals_do_not_hide_a_failed_cluster(clusters, run_playbook, tmp_path):
@@ -595,7 +817,22 @@ def test_published_totals_when_every_cluster_fails(closed_port, run_playbook, tm
     clusters = {host: (nowhere, 'unused-token') for host in CLUSTERS}
     run, report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-ALL')
     assert run.rc != 0 and {host: recap(run)[host]['failed'] for host in CLUSTERS} == dict.fromkeys(CLUSTERS, 1)
-    assert len(list(report_dir.iterdir())) == 2 * len(CLUSTERS)
+    assert len(list(report_dir.iterdir())) == 3 * len(CLUSTERS)
     totals = custom_stats(run)['forced_logout']
     assert totals['ok'] is False, totals
     assert (totals.get('clusters'), totals.get('failed_clusters')) == (3, sorted(CLUSTERS)), totals
+
+
+def test_the_facts_of_the_last_run_win(api, run_playbook, tmp_path):
+    # forced_logout_result and its companions are only written by the role: a second run in the same play
+    # replaces the first's, with set_fact precedence on ansible-core 2.21+ and as host facts before.
+    tasks = [
+        {'name': 'first', 'ansible.builtin.include_role': {'name': ROLE}, 'vars': role_vars(api, ['carol'], forced_logout_ticket='T-1')},
+        {'name': 'after first', 'ansible.builtin.debug': {'msg': '{{ forced_logout_result.ticket }} {{ forced_logout_summary[0] }}'}},
+        {'name': 'second', 'ansible.builtin.include_role': {'name': ROLE}, 'vars': role_vars(api, ['dave'], forced_logout_ticket='T-2')},
+        {'name': 'after second', 'ansible.builtin.debug': {'msg': '{{ forced_logout_result.ticket }} {{ forced_logout_summary[0] }}'}},
+    ]
+    run = run_playbook(tasks).assert_ok()
+    assert run.result('after first')['msg'] == 'T-1 forced logout T-1: contained'
+    assert run.result('after second')['msg'] == 'T-2 forced logout T-2: contained'
+    assert sorted(entry['body']['user'] for entry in posts(api)) == ['carol', 'dave']

@@ -235,9 +235,10 @@ def check_workload(run, api, user_ids, report_dir):
     assert '********' in run.result('401 echoing html')['msg'] and '********' in run.result('500 echoing json')['msg']
     assert 'HTTP 500' in run.result('Rescued failing forced logout')['msg']
     assert 'HTTP 401' in run.result('Rescued failing session audit')['msg']
-    evidence = json.loads((report_dir / 'forced' / 'SEC-1.json').read_text())
+    # Each run writes new files <ticket>.<UTC time>.json, listed in the ticket's ledger.
+    evidence = json.loads(next((report_dir / 'forced').glob('SEC-1.*.json')).read_text())
     assert evidence['failure'] is None and evidence['counts']['closed'] == 2
-    failed_evidence = json.loads((report_dir / 'forced' / 'SEC-2.json').read_text())
+    failed_evidence = json.loads(next((report_dir / 'forced').glob('SEC-2.*.json')).read_text())
     assert 'HTTP 500' in failed_evidence['failure'], failed_evidence
     assert (report_dir / 'audit' / 'audit.json').is_file()
 

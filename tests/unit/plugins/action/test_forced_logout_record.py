@@ -18,7 +18,7 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_record as record
-from ansible_collections.incoplax.platform.plugins.filter.forced_logout import forced_logout_evidence, forced_logout_report
+from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
 
 
 def entry(session_id, login, site='central', session_type='http'):
@@ -26,68 +26,99 @@ def entry(session_id, login, site='central', session_type='http'):
 
 
 CLOSE = {'closed': [entry('a1', 'alice'), entry('a1', 'alice', session_type='websocket'), entry('b1', 'bob', 'east')],
-         'spared': [], 'remaining': [], 'failed_targets': [], 'sites': 'all', 'changed': True}
-VERIFY = {'closed': [], 'changed': False}
+         'spared': [], 'remaining': [], 'failed_targets': [], 'not_open': [], 'sites': 'all', 'changed': True}
+VERIFY = {'closed': [], 'remaining': [], 'changed': False}
 TASK_VARS = {'reg_close': CLOSE, 'reg_verify': VERIFY, 'reg_sweep': {}, 'reg_swept': [], 'unrelated': 'x'}
-BASE_ARGS = {'close': 'reg_close', 'verify': 'reg_verify', 'last_sweep': 'reg_sweep', 'swept': 'reg_swept',
+BASE_ARGS = {'close_var': 'reg_close', 'verify_var': 'reg_verify', 'last_sweep_var': 'reg_sweep', 'swept_var': 'reg_swept',
              'users': ['alice', 'bob'], 'domain': 'master.domain', 'sites': 'all', 'ticket': 'INC-7',
-             'check_mode': False, 'started_at': '2026-11-28T10:00:00Z', 'finished_at': '2026-11-28T10:00:04Z',
+             'started_at': '2026-11-28T10:00:00Z', 'finished_at': '2026-11-28T10:00:04Z',
              'protected_users': ['root'], 'passes': 1, 'failure': None}
 
 
-def expected_report():
-    return forced_logout_report({'close': CLOSE, 'verify': VERIFY, 'last_sweep': {}, 'swept': [],
-                                 'users': ['alice', 'bob'], 'domain': 'master.domain', 'sites': 'all',
-                                 'ticket': 'INC-7', 'check_mode': False, 'started_at': '2026-11-28T10:00:00Z',
-                                 'finished_at': '2026-11-28T10:00:04Z', 'protected_users': ['root'], 'passes': 1,
-                                 'failure': None})
-
-
-def action(**args):
+def action(task_check_mode=False, play_check_mode=False, **args):
     task = mock.MagicMock()
     task.args = dict(BASE_ARGS, **args)
     task.async_val = 0
-    task.check_mode = False
+    task.check_mode = task_check_mode
     task.action = 'incoplax.platform.forced_logout_record'
-    return record.ActionModule(task=task, connection=mock.MagicMock(), play_context=mock.MagicMock(), loader=None,
-                               templar=mock.MagicMock(), shared_loader_obj=None)
+    play_context = mock.MagicMock()
+    play_context.check_mode = play_check_mode
+    plugin = record.ActionModule(task=task, connection=mock.MagicMock(), play_context=play_context, loader=None,
+                                 templar=mock.MagicMock(), shared_loader_obj=None)
+    plugin.register_host_variables = mock.MagicMock()
+    return plugin
 
 
 def mode_of(path):
-    return stat.S_IMODE(os.stat(path).st_mode)
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
 
 
-def test_returns_the_report_and_writes_the_evidence(tmp_path):
+def facts_of(result):
+    return result['ansible_facts']
+
+
+def test_writes_new_evidence_and_a_ledger_record(tmp_path):
     report_dir = tmp_path / 'a' / 'b'
-    result = action(return_facts=True, report_dir=str(report_dir), report_name='INC-7', cluster='east').run(
-        task_vars=dict(TASK_VARS))
-    facts = result['facts']
-    assert result['changed'] is False and not result.get('failed') and 'ansible_facts' not in result
-    assert facts['forced_logout_result'] == expected_report()
-    assert facts['forced_logout_evidence_files'] == {'json': '%s/INC-7.json' % report_dir,
-                                                     'markdown': '%s/INC-7.md' % report_dir}
-    # Exactly what the evidence filter renders, in files of mode 0640 in directories of mode 0750.
-    assert (report_dir / 'INC-7.json').read_text() == forced_logout_evidence(expected_report(), 'json')
-    assert (report_dir / 'INC-7.md').read_text() == forced_logout_evidence(expected_report(), 'markdown', 'east')
-    assert json.loads((report_dir / 'INC-7.json').read_text()) == facts['forced_logout_result']
-    assert mode_of(report_dir / 'INC-7.json') == mode_of(report_dir / 'INC-7.md') == 0o640
+    result = action(report_dir=str(report_dir), report_name='INC-7', cluster='east').run(task_vars=dict(TASK_VARS))
+    facts = facts_of(result)
+    assert result['changed'] is False and not result.get('failed')
+    report = facts['forced_logout_result']
+    assert report['outcome'] == 'contained' and report['counts']['closed'] == 2 and report['counts']['entries'] == 3
+    files = facts['forced_logout_evidence_files']
+    assert os.path.dirname(files['json']) == str(report_dir)
+    assert (report_dir / os.path.basename(files['json'])).read_text() == _forced_logout.evidence_json(report)
+    assert (report_dir / os.path.basename(files['markdown'])).read_text() == _forced_logout.evidence_markdown(report, 'east')
+    assert files['ledger'] == '%s/INC-7.ledger.jsonl' % report_dir and files['ledger_run'] == 1
+    assert mode_of(files['json']) == mode_of(files['markdown']) == mode_of(files['ledger']) == 0o640
     assert mode_of(report_dir) == mode_of(tmp_path / 'a') == 0o750
-    assert sorted(p.name for p in report_dir.iterdir()) == ['INC-7.json', 'INC-7.md']
+    check = _evidence.verify((report_dir / 'INC-7.ledger.jsonl').read_text(), str(report_dir), files['ledger_record_sha256'])
+    assert check['ok'] and check['records'] == 1, check
+    assert facts['forced_logout_summary'][0] == 'forced logout INC-7 on east: contained'
 
 
-def test_replaces_existing_evidence_and_fixes_the_directory_mode(tmp_path):
-    tmp_path.chmod(0o755)
-    (tmp_path / 'INC-7.json').write_text('old')
-    action(return_facts=True, report_dir=str(tmp_path), report_name='INC-7').run(task_vars=dict(TASK_VARS))
-    assert json.loads((tmp_path / 'INC-7.json').read_text())['counts']['closed'] == 2
-    assert mode_of(tmp_path) == 0o750
+def test_a_second_run_never_overwrites_the_first(tmp_path):
+    first = facts_of(action(report_dir=str(tmp_path), report_name='INC-7').run(task_vars=dict(TASK_VARS)))
+    kept = {path: open(path).read() for path in (first['forced_logout_evidence_files']['json'],
+                                                 first['forced_logout_evidence_files']['markdown'])}
+    second = facts_of(action(report_dir=str(tmp_path), report_name='INC-7', failure='boom').run(task_vars=dict(TASK_VARS)))
+    files = second['forced_logout_evidence_files']
+    assert files['json'] not in kept and files['ledger_run'] == 2
+    for path, text in kept.items():
+        assert open(path).read() == text
+    assert len(os.listdir(str(tmp_path))) == 5
+    assert _evidence.verify((tmp_path / 'INC-7.ledger.jsonl').read_text(), str(tmp_path))['ok']
 
 
-def test_without_report_dir_no_file_and_no_files_fact(tmp_path):
-    result = action(return_facts=True, report_name='ignored').run(task_vars=dict(TASK_VARS))
-    assert list(result['facts']) == ['forced_logout_result']
-    result = action(return_facts=True, report_dir='').run(task_vars=dict(TASK_VARS))
-    assert list(result['facts']) == ['forced_logout_result']
+@pytest.mark.parametrize('task_check_mode, play_check_mode, dry_run, mode', [
+    (True, False, False, 'run'),    # the task inherits check mode from the play, a block, import/include
+    (False, True, False, 'run'),    # ansible-core before 2.17 carries it on the play context
+    (False, False, True, 'run'),    # asked for by the role
+    (False, False, False, 'plan'),  # plan mode is a dry run
+])
+def test_records_a_dry_run_however_it_was_asked_for(task_check_mode, play_check_mode, dry_run, mode):
+    sweep = {'closed': [entry('z1', 'alice')], 'spared': [], 'remaining': [], 'failed_targets': []}
+    task_vars = dict(TASK_VARS, reg_sweep=sweep, reg_swept=sweep['closed'])
+    report = facts_of(action(task_check_mode, play_check_mode, dry_run=dry_run, mode=mode, passes=3).run(
+        task_vars=task_vars))['forced_logout_result']
+    # Would-close entries of check-mode passes are never counted as swept.
+    assert (report['check_mode'], report['outcome'], report['passes']) == (True, 'dry_run', 1)
+    assert report['counts']['closed_by_sweeps'] == 0 and report['counts']['closed'] == 2
+
+
+def test_dry_run_false_never_turns_check_mode_off():
+    report = facts_of(action(True, True, dry_run=False).run(task_vars=dict(TASK_VARS)))['forced_logout_result']
+    assert report['check_mode'] is True
+
+
+def test_plan_mode_sets_and_writes_the_plan(tmp_path):
+    facts = facts_of(action(mode='plan', max_sessions=9, report_dir=str(tmp_path), report_name='INC-7').run(
+        task_vars=dict(TASK_VARS)))
+    plan = facts['forced_logout_plan']
+    assert plan['session_count'] == 2 and plan['max_sessions'] == 9 and plan['users'] == ['alice', 'bob']
+    assert facts['forced_logout_plan_hash'] == _forced_logout.plan_hash(plan)
+    assert json.loads(open(facts['forced_logout_evidence_files']['plan']).read()) == plan
+    record_ = json.loads((tmp_path / 'INC-7.ledger.jsonl').read_text())
+    assert sorted(record_['files']) == ['json', 'markdown', 'plan']
 
 
 def test_sets_the_facts_like_set_fact_when_the_core_can(tmp_path, monkeypatch):
@@ -100,56 +131,85 @@ def test_sets_the_facts_like_set_fact_when_the_core_can(tmp_path, monkeypatch):
     # Never cached as host facts; set at set_fact precedence, and shown to callbacks as ansible_facts.
     assert registered['cacheable'] == {}
     assert registered['ephemeral'] is result['ansible_facts']
-    assert sorted(result['ansible_facts']) == ['forced_logout_evidence_files', 'forced_logout_result']
-    assert 'facts' not in result
+    assert sorted(result['ansible_facts']) == ['forced_logout_evidence_files', 'forced_logout_result',
+                                               'forced_logout_summary']
 
 
-def test_refuses_to_run_when_the_core_cannot_set_facts(tmp_path, monkeypatch):
+def test_before_2_21_returns_the_facts_as_ansible_facts(tmp_path, monkeypatch):
     monkeypatch.setattr(record, 'VariableLayer', None)
-    with pytest.raises(AnsibleActionFail, match='return_facts=true'):
-        action(report_dir=str(tmp_path / 'e'), report_name='n').run(task_vars=dict(TASK_VARS))
-    assert not (tmp_path / 'e').exists()
+    plugin = action(report_dir=str(tmp_path), report_name='n')
+    result = plugin.run(task_vars=dict(TASK_VARS))
+    plugin.register_host_variables.assert_not_called()
+    assert result['ansible_facts']['forced_logout_result']['outcome'] == 'contained'
 
 
-def test_missing_registered_results_count_as_empty():
-    result = action(return_facts=True, verify='never_set', last_sweep='never_set', swept='never_set').run(
-        task_vars={'reg_close': CLOSE})
-    report = result['facts']['forced_logout_result']
-    assert report['counts']['closed'] == 2 and report['remaining'] == []
+def test_context_who_where_what(monkeypatch):
+    task_vars = dict(TASK_VARS, tower_job_id=42, awx_job_template_name='Incoplax forced logout', awx_user_name='jane')
+    report = facts_of(action(platform='https://svc:p4ss@platform.example.com/api', caller='svc').run(
+        task_vars=task_vars))['forced_logout_result']
+    assert report['platform'] == 'https://platform.example.com/api' and 'p4ss' not in json.dumps(report)
+    assert report['caller'] == 'svc'
+    assert report['operator']['awx_job_id'] == 42 and report['operator']['awx_user_name'] == 'jane'
+    assert report['operator']['awx_job_template_name'] == 'Incoplax forced logout' and report['operator']['user']
+    assert report['versions']['collection'] and report['versions']['ansible_core'] == record.ANSIBLE_CORE_VERSION
+    # The module's own caller wins.
+    report = facts_of(action(caller='svc').run(task_vars=dict(TASK_VARS, reg_close=dict(CLOSE, caller='admin'))))
+    assert report['forced_logout_result']['caller'] == 'admin'
 
 
-def test_reads_sweeps_and_a_failure():
-    sweep = {'closed': [entry('a9', 'alice', 'west')], 'spared': [], 'remaining': [], 'failed_targets': []}
-    task_vars = dict(TASK_VARS, reg_sweep=sweep, reg_swept=sweep['closed'])
-    result = action(return_facts=True, passes=2, failure='Close: boom').run(task_vars=task_vars)
-    report = result['facts']['forced_logout_result']
-    assert report['counts']['closed_by_sweeps'] == 1 and report['passes'] == 2 and report['failure'] == 'Close: boom'
+def test_without_report_dir_no_file_and_no_files_fact(tmp_path):
+    facts = facts_of(action(report_name='ignored').run(task_vars=dict(TASK_VARS)))
+    assert 'forced_logout_evidence_files' not in facts
+    assert facts['forced_logout_summary'][-1] == 'evidence: not written (set forced_logout_report_dir)'
+
+
+def test_missing_registered_results_are_unknown():
+    report = facts_of(action(verify_var='never_set', last_sweep_var='never_set', swept_var='never_set').run(
+        task_vars={'reg_close': {'failed': True, 'msg': 'cannot reach'}}))['forced_logout_result']
+    assert report['before'] is None and report['remaining'] is None and report['outcome'] == 'failed'
 
 
 def test_a_variable_of_the_wrong_kind_is_an_error():
     with pytest.raises(Exception, match='reg_close must hold a registered result'):
-        action(return_facts=True).run(task_vars=dict(TASK_VARS, reg_close=['not', 'a', 'result']))
+        action().run(task_vars=dict(TASK_VARS, reg_close=['not', 'a', 'result']))
     with pytest.raises(Exception, match='reg_swept must hold a list'):
-        action(return_facts=True).run(task_vars=dict(TASK_VARS, reg_swept={'a': 1}))
+        action().run(task_vars=dict(TASK_VARS, reg_swept={'a': 1}))
 
 
 def test_report_name_is_required_with_report_dir(tmp_path):
     with pytest.raises(AnsibleActionFail, match='report_name is required'):
-        action(return_facts=True, report_dir=str(tmp_path)).run(task_vars=dict(TASK_VARS))
+        action(report_dir=str(tmp_path)).run(task_vars=dict(TASK_VARS))
+
+
+def test_hostile_report_names_stay_in_the_directory(tmp_path):
+    report_dir = tmp_path / 'ev'
+    for name in ('../x', '/abs', '', '..', 'é/../../y'):
+        files = facts_of(action(report_dir=str(report_dir), report_name=name or 'x').run(
+            task_vars=dict(TASK_VARS)))['forced_logout_evidence_files']
+        for key in ('json', 'markdown', 'ledger'):
+            assert os.path.dirname(os.path.realpath(files[key])) == os.path.realpath(str(report_dir)), (name, files)
+    assert sorted(os.listdir(str(tmp_path))) == ['ev']
 
 
 def test_unwritable_evidence_fails_but_still_gives_the_result(tmp_path):
     blocker = tmp_path / 'file'
     blocker.write_text('not a directory')
-    result = action(return_facts=True, report_dir=str(blocker / 'sub'), report_name='n').run(task_vars=dict(TASK_VARS))
+    result = action(report_dir=str(blocker / 'sub'), report_name='n').run(task_vars=dict(TASK_VARS))
     assert result['failed'] is True and 'cannot write the evidence' in result['msg']
-    assert result['facts']['forced_logout_result'] == expected_report()
-    assert 'forced_logout_evidence_files' not in result['facts']
+    assert result['ansible_facts']['forced_logout_result']['counts']['closed'] == 2
+    assert 'forced_logout_evidence_files' not in result['ansible_facts']
 
 
 def test_paths_are_expanded_for_writing_only(tmp_path, monkeypatch):
     monkeypatch.setenv('BENCH_EVIDENCE_HOME', str(tmp_path))
-    result = action(return_facts=True, report_dir='$BENCH_EVIDENCE_HOME/ev', report_name='n').run(
-        task_vars=dict(TASK_VARS))
-    assert result['facts']['forced_logout_evidence_files']['json'] == '$BENCH_EVIDENCE_HOME/ev/n.json'
-    assert (tmp_path / 'ev' / 'n.json').is_file() and (tmp_path / 'ev' / 'n.md').is_file()
+    files = facts_of(action(report_dir='$BENCH_EVIDENCE_HOME/ev', report_name='n').run(
+        task_vars=dict(TASK_VARS)))['forced_logout_evidence_files']
+    assert files['json'].startswith('$BENCH_EVIDENCE_HOME/ev/n.')
+    assert (tmp_path / 'ev' / os.path.basename(files['json'])).is_file()
+    assert (tmp_path / 'ev' / 'n.ledger.jsonl').is_file()
+
+
+def test_warns_about_targets_with_no_open_session():
+    result = action().run(task_vars=dict(TASK_VARS, reg_close=dict(CLOSE, not_open=['jdeo'])))
+    assert result['warnings'] == ['forced_logout: no open session found for jdeo (a typo, or already logged out?)']
+    assert 'warnings' not in action().run(task_vars=dict(TASK_VARS))
