@@ -601,7 +601,9 @@ def test_hostile_ticket_stays_in_the_report_dir(api, run_playbook, tmp_path):
 
 def test_caller_logging_itself_out_is_spared(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
-    play = role_play(api, ['admin'], forced_logout_ticket='INC-SELF', forced_logout_report_dir=str(report_dir))
+    # The token belongs to admin: only with caller set may admin's own session survive its logout.
+    play = role_play(api, ['admin'], forced_logout_ticket='INC-SELF', forced_logout_report_dir=str(report_dir),
+                     incoplax_connection=dict(connection(api), caller='admin'))
     run = run_playbook(play).assert_ok()
     assert keys(api.state()['sessions']) == without(ALL_KEYS, of(ADMIN_2))
     assert_posts(api, ['admin'])
@@ -613,6 +615,18 @@ def test_caller_logging_itself_out_is_spared(api, run_playbook, tmp_path):
     assert published(run)['ok'] is True
     _data, markdown = assert_evidence(run, report_dir, 'INC-SELF', 'INC-SELF')
     assert '## Spared' in markdown and ADMIN_OWN in markdown
+
+
+def test_a_surviving_session_of_a_target_is_never_spared_without_caller(api, run_playbook, tmp_path):
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['admin'], forced_logout_ticket='INC-NOCALLER', forced_logout_report_dir=str(report_dir),
+                     forced_logout_wait_timeout=2)
+    run = run_playbook(play)
+    assert run.rc != 0, run.describe()
+    assert 'set caller' in run.stdout
+    data, markdown = assert_evidence(run, report_dir, 'INC-NOCALLER', 'INC-NOCALLER')
+    assert keys(data['remaining']) == of(ADMIN_OWN) and data['spared'] == []
+    assert data['outcome'] == 'failed' and '## Still open' in markdown and ADMIN_OWN in markdown
 
 
 def test_target_refused_by_the_platform(api, run_playbook, tmp_path):
