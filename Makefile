@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Entry points; each one installs what it needs in .venv (pinned, see requirements-dev.txt).
 .PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench clean
 
