@@ -25,7 +25,7 @@ bench:
 	bash tests/bench/run.sh
 
 # galaxy-importer (what Galaxy runs on an upload) on the built tarball: no error and no warning allowed.
-# Not in make test (about 1.5 min); see tests/utils/importer.sh
+# Also the last step of make test (about a minute); see tests/utils/importer.sh
 importer:
 	bash tests/utils/importer.sh
 

@@ -4,7 +4,8 @@
 # make importer: build the collection tarball and run galaxy-importer (what Galaxy runs on an upload) on it, with
 # the settings of tests/utils/galaxy-importer.cfg (Automation Hub's: 1.0.0 or later, a required tag; ansible-test
 # off, it needs a container engine). Fails when the import fails or logs any warning or error.
-# Not part of make test: it takes about a minute or more (ansible-doc and ansible-lint on the extracted tarball).
+# Also the last step of make test (tests/utils/run-tests.sh importer); about a minute here (ansible-doc and ansible-lint
+# on the extracted tarball).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=$("$ROOT/tests/utils/venv.sh") || exit 1
