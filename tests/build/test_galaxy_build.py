@@ -17,15 +17,13 @@ __metaclass__ = type
 import fnmatch
 import json
 import os
-import signal
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
 
-from build_support import BIN, FQCN, NAME, NAMESPACE, ROOT, VERSION, ansible_env, copy_tree, run, user_env
+from build_support import BIN, FQCN, NAME, NAMESPACE, ROOT, VERSION, ansible_env, copy_tree, run
 
 # Development and test artefacts planted in the build tree: none of them may reach the tarball.
 ARTEFACTS = (
