@@ -1,5 +1,7 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Entry points; each one installs what it needs in .venv (pinned, see requirements-dev.txt).
-.PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench clean
+.PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench importer clean
 
 demo:
 	bash extensions/demo/demo.sh
@@ -21,6 +23,11 @@ matrix:
 # Containment speed against the emulator (20 ms latency), with a uri-loop baseline; see docs/performance.md
 bench:
 	bash tests/bench/run.sh
+
+# galaxy-importer (what Galaxy runs on an upload) on the built tarball: no error and no warning allowed.
+# Also the last step of make test (about a minute); see tests/utils/importer.sh
+importer:
+	bash tests/utils/importer.sh
 
 clean:
 	rm -rf .venv .venv-2.16 .ansible tests/output build

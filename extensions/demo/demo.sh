@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: start the API emulator with seeded sessions, list them, and show
-# the collection at work against it. Needs nothing but this repository (it builds .venv itself).
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The main job: start the API emulator with seeded sessions and show the collection at work against it
+# (audit, then the forced logout of three accounts while the break-glass ones stay untouched, and the evidence).
+# - From a clone (make demo): builds .venv with the pinned tools (tests/utils/venv.sh) and uses it.
+# - From an installed collection (.../ansible_collections/incoplax/platform/extensions/demo/demo.sh): uses the
+#   ansible-playbook on PATH and the Python it runs on (which needs `requests`), nothing else; the evidence goes
+#   to ./demo-evidence in the current directory.
+# INCOPLAX_DEMO_EVIDENCE sets the evidence directory; INCOPLAX_DEMO_USE_PATH=1 uses PATH in a clone too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [ -x "$ROOT/tests/utils/venv.sh" ] && [ -z "${INCOPLAX_DEMO_USE_PATH:-}" ]; then
   VENV=$("$ROOT/tests/utils/venv.sh")
   export PATH=$VENV/bin:$PATH
+  PY=$VENV/bin/python
+  DEFAULT_EVIDENCE=$ROOT/demo-evidence
+else
+  PLAYBOOK=$(command -v ansible-playbook) || { echo "demo: ansible-playbook is not on PATH (install ansible-core)" >&2; exit 1; }
+  # The Python that runs ansible-playbook (its shebang) also runs the emulator and the modules.
+  read -r SHEBANG <"$PLAYBOOK" || true
+  SHEBANG=${SHEBANG#\#!}
+  case "$SHEBANG" in
+    */env\ *) PY=$(command -v "${SHEBANG##* }") ;;
+    *) PY=${SHEBANG%% *} ;;
+  esac
+  "$PY" -c 'import ansible, requests' 2>/dev/null \
+    || { echo "demo: $PY (the Python of $PLAYBOOK) cannot import ansible and requests" >&2; exit 1; }
+  DEFAULT_EVIDENCE=$PWD/demo-evidence
 fi
-PY=$(command -v python3)
-[ -z "${VENV:-}" ] || PY=$VENV/bin/python
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/incoplax-demo.XXXXXX")
-EVIDENCE=${INCOPLAX_DEMO_EVIDENCE:-$ROOT/demo-evidence}
+EVIDENCE=${INCOPLAX_DEMO_EVIDENCE:-$DEFAULT_EVIDENCE}
 cleanup() {
   [ -z "${EMULATOR_PID:-}" ] || kill "$EMULATOR_PID" 2>/dev/null || true
   rm -rf "$WORK"
@@ -32,7 +51,8 @@ PYTHONPATH=$ROOT/extensions/emulator "$PY" -m incoplax_emulator --port 0 --port-
 EMULATOR_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || { cat "$WORK/emulator.log"; echo "emulator did not start" >&2; exit 1; }
-export INCOPLAX_URL=http://127.0.0.1:$(cat "$WORK/port") INCOPLAX_TOKEN=demo-token
+PORT=$(cat "$WORK/port")
+export INCOPLAX_URL=http://127.0.0.1:$PORT INCOPLAX_TOKEN=demo-token
 echo "   listening on $INCOPLAX_URL"
 
 mkdir -p "$EVIDENCE"

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make bench: the collection's benchmark against the API emulator (see docs/performance.md).
 # One command: starts seeded emulators, runs the uri-loop baseline and the collection in the same run, prints
 # the table and the target checks; results also in tests/output/bench/results.{md,json}. About 3 to 5 minutes.

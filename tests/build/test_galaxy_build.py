@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The collection as users get it: ``ansible-galaxy collection build``, then install the tarball into a clean
-path and use it from there (ansible-doc, the API emulator and the demo playbook of the installed copy).
+path and use it from there (ansible-doc, and the demo with the API emulator of the installed copy).
 
 The tarball is built from a copy of the tree into which the usual development and test artefacts are planted,
 so that ``build_ignore`` in galaxy.yml is checked whatever the state of the working tree.
@@ -17,26 +17,14 @@ __metaclass__ = type
 import fnmatch
 import json
 import os
-import shutil
-import signal
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.dirname(sys.executable)
-TIMEOUT = 300
+from build_support import BIN, FQCN, NAME, NAMESPACE, ROOT, VERSION, ansible_env, copy_tree, run
 
-with open(os.path.join(ROOT, 'galaxy.yml')) as _handle:
-    GALAXY = yaml.safe_load(_handle)
-NAMESPACE, NAME, VERSION = GALAXY['namespace'], GALAXY['name'], GALAXY['version']
-FQCN = '%s.%s' % (NAMESPACE, NAME)
-
-# Top-level entries of the source tree not copied into the build tree (big, or version control): planted below.
-NOT_COPIED = ('.git', '.venv*', '.ansible', 'build', 'demo-evidence', '.pytest_cache', '.hypothesis')
 # Development and test artefacts planted in the build tree: none of them may reach the tarball.
 ARTEFACTS = (
     '.venv/bin/python', '.venv-2.16/bin/python', '.ansible/collections/x.txt', '.ci/run', '.git/HEAD',
@@ -46,12 +34,16 @@ ARTEFACTS = (
     'build/docsite/index.html', '%s-%s-%s.tar.gz' % (NAMESPACE, NAME, VERSION), 'requirements-dev.txt',
     'requirements-matrix-2.16.txt', 'requirements-matrix-2.16.in', 'Makefile',
 )
+# Development-only content of the source tree, left out by build_ignore (see the comment there).
+NOT_SHIPPED = ('tests/utils', 'tests/build', 'tests/bench', 'docs/docsite/sphinx', 'extensions/awx/project')
 FORBIDDEN = ('.venv*', '.ansible', '.ansible/*', '.ci', '.ci/*', '.git', '.git/*', '.pytest_cache*', '.hypothesis*',
              '*__pycache__*', '*.pyc', 'tests/output', 'tests/output/*', 'tests/integration/inventory', 'demo-evidence*',
-             'build', 'build/*', '*.tar.gz', 'requirements-*', 'Makefile')
+             'build', 'build/*', '*.tar.gz', 'requirements-*', 'Makefile') + tuple(
+                 pattern for path in NOT_SHIPPED for pattern in (path, path + '/*'))
 # What users need, as exact paths or fnmatch patterns (each must match at least one member).
 REQUIRED = (
     'MANIFEST.json', 'FILES.json', 'README.md', 'meta/runtime.yml', 'changelogs/changelog.yaml',
+    'COPYING', 'LICENSES/GPL-3.0-or-later.txt', 'REUSE.toml', 'extensions/demo/demo.sh',
     'plugins/modules/ws_session.py', 'plugins/modules/ws_session_info.py', 'plugins/module_utils/*.py',
     'plugins/doc_fragments/*.py', 'plugins/filter/*', 'roles/forced_logout/tasks/main.yml',
     'roles/forced_logout/meta/argument_specs.yml', 'playbooks/*.yml',
@@ -59,54 +51,23 @@ REQUIRED = (
     'docs/*.md', 'docs/docsite/extra-docs.yml', 'docs/docsite/links.yml', 'docs/docsite/rst/*.rst',
 )
 # Every file of these source folders must be in the tarball.
-SHIPPED_TREES = ('plugins', 'roles', 'playbooks', 'meta', 'extensions', 'docs', 'changelogs')
-
-
-def run(command, env, cwd, timeout=TIMEOUT):
-    result = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=timeout, check=False)
-    assert result.returncode == 0, '%s failed (rc %s):\n%s' % (' '.join(command), result.returncode, result.stdout[-6000:])
-    return result.stdout
-
-
-def ansible_env(tmp_path, collections_path, extra=None):
-    """A clean environment: empty ANSIBLE_HOME, only the given collections path, no INCOPLAX_* leaking in."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(('INCOPLAX_', 'ANSIBLE_'))}
-    home = tmp_path / 'ansible-home'
-    home.mkdir(exist_ok=True)
-    env.update({
-        'ANSIBLE_HOME': str(home), 'ANSIBLE_COLLECTIONS_PATH': str(collections_path),
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'False', 'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_LOCALHOST_WARNING': 'False',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False', 'PATH': BIN + os.pathsep + env.get('PATH', ''),
-    })
-    for key in ('NO_PROXY', 'no_proxy'):
-        env[key] = ','.join(item for item in (env.get(key), '127.0.0.1', 'localhost') if item)
-    env.update(extra or {})
-    return env
+SHIPPED_TREES = ('plugins', 'roles', 'playbooks', 'meta', 'extensions', 'docs', 'changelogs', 'LICENSES', 'tests')
 
 
 def source_files(top):
     for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, top)):
-        dirnames[:] = [name for name in dirnames if name not in ('__pycache__', '.pytest_cache')]
+        if any((os.path.relpath(dirpath, ROOT).replace(os.sep, '/') + '/').startswith(path + '/') for path in NOT_SHIPPED):
+            continue
+        dirnames[:] = [name for name in dirnames if name not in ('__pycache__', '.pytest_cache', 'output', 'inventory')]
         for filename in filenames:
             if not filename.endswith('.pyc'):
                 yield os.path.relpath(os.path.join(dirpath, filename), ROOT).replace(os.sep, '/')
 
 
-def skip_in_copy(folder, names):
-    skipped = set(name for name in names if name == '__pycache__' or name.endswith('.pyc'))
-    if os.path.abspath(folder) == ROOT:
-        skipped.update(name for pattern in NOT_COPIED for name in fnmatch.filter(names, pattern))
-    elif os.path.abspath(folder) == os.path.join(ROOT, 'tests'):
-        skipped.update(name for name in names if name == 'output')
-    return skipped
-
-
 @pytest.fixture(scope='module')
 def built(tmp_path_factory):
     """(tarball path, member names) of a build from a copy of the tree with artefacts planted in it."""
-    tree = tmp_path_factory.mktemp('tree') / 'platform'
-    shutil.copytree(ROOT, str(tree), symlinks=True, ignore=skip_in_copy)
+    tree = copy_tree(tmp_path_factory.mktemp('tree') / 'platform')
     for artefact in ARTEFACTS:
         path = tree / artefact
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,32 +152,17 @@ def test_ansible_doc_lists_the_roles(installed, tmp_path):
 
 
 def test_demo_runs_from_the_installed_copy(installed, tmp_path):
-    """Users start the emulator and the demo playbook from the installed collection, not from a checkout."""
+    """extensions/demo/demo.sh of the installed collection: it starts the installed emulator and runs the demo with
+    the ansible-playbook on PATH (no requirements-dev.txt, no tests/utils there), evidence in the current directory."""
     collections, path, env = installed
-    evidence = tmp_path / 'evidence'
-    emulator_env = dict(env, PYTHONPATH=str(path / 'extensions' / 'emulator'))
-    emulator = subprocess.Popen(
-        [sys.executable, '-m', 'incoplax_emulator', '--port', '0', '--users', '40', '--sessions-per-user', '3',
-         '--sites', 'central,east,west', '--seed', '7', '--token', 'demo-token'],
-        env=emulator_env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    try:
-        line = emulator.stdout.readline()
-        if 'incoplax-emulator listening on http://' not in line:
-            emulator.kill()
-            pytest.fail('the installed emulator did not start: %s%s' % (line, emulator.stdout.read()))
-        url = line.split(' listening on ', 1)[1].strip().rstrip('/')
-        play_env = dict(env, INCOPLAX_URL=url, INCOPLAX_TOKEN='demo-token')
-        output = run([os.path.join(BIN, 'ansible-playbook'), str(path / 'extensions' / 'demo' / 'demo.yml'),
-                      '-e', 'demo_evidence_dir=%s' % evidence], play_env, str(tmp_path))
-    finally:
-        emulator.send_signal(signal.SIGTERM)
-        try:
-            emulator.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            emulator.kill()
-            emulator.wait(timeout=10)
-        emulator.stdout.close()
-    assert 'failed=0' in output, output[-4000:]
+    assert not (path / 'tests' / 'utils').exists() and not (path / 'requirements-dev.txt').exists()
+    before = sorted(str(item) for item in path.rglob('*'))
+    workdir = tmp_path / 'work'
+    workdir.mkdir()
+    output = run(['bash', str(path / 'extensions' / 'demo' / 'demo.sh')], dict(env, ANSIBLE_COLLECTIONS_PATH=''),
+                 workdir)
+    assert 'listening on http://127.0.0.1:' in output and 'failed=0' in output, output[-4000:]
+    evidence = workdir / 'demo-evidence'
     # The run's new evidence files, as its ledger lists them.
     with open(str(evidence / 'DEMO-INC-1.ledger.jsonl')) as handle:
         files = json.loads(handle.read().splitlines()[-1])['files']
@@ -224,5 +170,37 @@ def test_demo_runs_from_the_installed_copy(installed, tmp_path):
         result = json.load(handle)
     assert result['ticket'] == 'DEMO-INC-1' and result['failure'] is None, result
     assert result['counts']['closed'] > 0 and result['counts']['remaining'] == 0, result['counts']
-    assert (evidence / files['markdown']['name']).is_file()
+    assert (evidence / files['markdown']['name']).is_file() and (evidence / 'audit').is_dir()
+    after = sorted(str(item) for item in path.rglob('*') if '__pycache__' not in item.parts)
+    assert after == [item for item in before if '__pycache__' not in item], 'the demo wrote into the installed collection'
     assert path.parent.parent.parent == collections
+
+
+def test_demo_from_the_installed_copy_says_what_is_missing(installed, tmp_path):
+    """Without ansible-playbook on PATH the installed demo stops before starting anything, and says why."""
+    _collections, path, env = installed
+    result = subprocess.run(['bash', str(path / 'extensions' / 'demo' / 'demo.sh')],
+                            env=dict(env, PATH='/usr/bin:/bin'), cwd=str(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=60, check=False)
+    assert result.returncode == 1 and 'ansible-playbook is not on PATH' in result.stdout, result.stdout
+    assert not (tmp_path / 'demo-evidence').exists()
+
+
+def test_one_author_everywhere():
+    """galaxy.yml's authors are the ones the modules, filters and roles document (and the docsite's author)."""
+    authors = set(yaml.safe_load(open(os.path.join(ROOT, 'galaxy.yml')))['authors'])
+    documented = {}
+    for folder, pattern in (('plugins/modules', '*.py'), ('plugins/filter', '*.yml'), ('roles', 'argument_specs.yml')):
+        for dirpath, _dirnames, filenames in os.walk(os.path.join(ROOT, folder)):
+            for filename in fnmatch.filter(filenames, pattern):
+                with open(os.path.join(dirpath, filename)) as handle:
+                    text = handle.read()
+                for block in text.split('author:')[1:]:
+                    lines = block.split('\n')
+                    names = [lines[0].strip()] if lines[0].strip() else [
+                        line.strip()[2:].strip() for line in lines[1:] if line.strip().startswith('- ')][:1]
+                    for name in names:
+                        documented.setdefault(name, os.path.join(folder, filename))
+    assert documented, 'no author found in the plugin and role documentation'
+    strangers = {name: where for name, where in documented.items() if name not in authors}
+    assert not strangers, 'authors not in galaxy.yml %s: %s' % (sorted(authors), strangers)

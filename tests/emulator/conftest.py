@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures for the emulator tests (see emulator_testlib.py)."""
 
 import pathlib

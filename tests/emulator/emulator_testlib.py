@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers for the emulator tests: run the emulator as a real subprocess and talk to it.
 
 INCOPLAX_EMULATOR_PYTHON picks the interpreter that runs the emulator (default: the one running pytest),

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The control interface: state, counters, request log, reset and load."""
 
 import requests

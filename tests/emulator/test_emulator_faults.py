@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection through POST /_emulator/faults and the command line."""
 
 import time

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Process-level behaviour: seeded data, concurrency, large answers, TLS, command line."""
 
 import collections

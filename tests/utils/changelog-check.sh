@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Changelog gate (step `changelog` of run-tests.sh): the fragments are valid and a release would work.
 #  1. antsibull-changelog lint, and lint-changelog-yaml on changelogs/changelog.yaml;
 #  2. every file in changelogs/fragments/ is a .yml/.yaml fragment (config.yaml has
@@ -40,7 +42,7 @@ if version in released:
 print(version)
 EOF
 ) || { fail "cannot read the version from galaxy.yml"; exit 1; }
-FRAGMENTS=$(cd changelogs/fragments && ls -1 -- *.yml *.yaml 2>/dev/null | sort)
+FRAGMENTS=$(find changelogs/fragments -maxdepth 1 -type f \( -name '*.yml' -o -name '*.yaml' \) -printf '%f\n' | sort)
 if ANSIBLE_COLLECTIONS_PATH=$WORK/collections ANSIBLE_HOME=$WORK/ansible-home \
      antsibull-changelog release --is-collection --version "$VERSION" --date 2000-01-01 >"$WORK/release.log" 2>&1; then
   python - "$VERSION" "$FRAGMENTS" <<'EOF' || status=1

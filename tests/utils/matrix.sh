@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make matrix: the gates that depend on the ansible-core version, on the oldest and the newest supported one.
 #   2.16 (meta/runtime.yml requires_ansible >=2.16.0) on Python 3.11, in .venv-2.16 (lock: requirements-matrix-2.16.txt)
 #   2.21 (newest)                                    on Python 3.12, in .venv (lock: requirements-dev.txt)
@@ -21,8 +23,9 @@ RESULTS=$WORK/results
 
 find_python() {  # find_python MAJOR.MINOR [explicit candidate]
   local want=$1 candidate
-  for candidate in "${2:-}" "$(pyenv prefix "$want" 2>/dev/null | head -n1)/bin/python" \
-                   $(ls -d "$HOME/.pyenv/versions/$want".*/bin/python 2>/dev/null | sort -V -r) "python$want"; do
+  local -a installed=()
+  mapfile -t installed < <(find "$HOME/.pyenv/versions" -mindepth 3 -maxdepth 3 -path "*/versions/$want.*/bin/python" 2>/dev/null | sort -V -r)
+  for candidate in "${2:-}" "$(pyenv prefix "$want" 2>/dev/null | head -n1)/bin/python" "${installed[@]}" "python$want"; do
     [ -n "$candidate" ] || continue
     if "$candidate" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$want' else 1)" 2>/dev/null; then
       echo "$candidate"; return 0

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite, as CI runs it: every gate runs, then the script fails if any gate failed.
 # Usage: tests/utils/run-tests.sh [step ...]   (default: every step)
-# Steps: sanity units emulator integration molecule awx lint docs changelog build docsite. The version matrix (make matrix,
+# Steps: sanity units emulator integration molecule awx lint docs changelog build docsite importer (galaxy-importer on the
+# built tarball, about a minute; also make importer). The version matrix (make matrix,
 # tests/utils/matrix.sh) is separate: it runs sanity, units and integration on ansible-core 2.16 and 2.21.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -15,7 +18,7 @@ trap 'rm -rf "$WORK"' EXIT
 DEST=$("$ROOT/tests/utils/collection-tree.sh" "$WORK")
 export ANSIBLE_COLLECTIONS_PATH=$WORK ANSIBLE_HOME=$WORK/.ansible-home ANSIBLE_LOCALHOST_WARNING=False
 export ANSIBLE_NOCOLOR=1 PY_COLORS=0
-cd "$DEST"
+cd "$DEST" || exit 1
 
 # ansible-test bootstraps pip in its sanity venvs with a script it downloads; CI has no route to it.
 # The first pip= in that file is the default version (older ansible-test lists overrides for old Pythons after it).
@@ -25,20 +28,38 @@ if [ -n "$PIPV" ]; then
   install -D -m 0644 "$ROOT/tests/utils/get_pip.py" "$HOME/.ansible/test/cache/get_pip_${PIPV//./_}.py"
 fi
 
-step_sanity()      { ansible-test sanity --local --python "$PYVER" --color no; }
+# ansible-test sanity says "ok" when a test is skipped for a missing program (shellcheck, pwsh) or Python: that fails here.
+step_sanity() {
+  local rc
+  ansible-test sanity --local --python "$PYVER" --color no 2>&1 | tee "$WORK/sanity.log"
+  rc=${PIPESTATUS[0]}
+  if grep -E 'Required program .* not found|Skipping sanity test|Skipping tests disabled' "$WORK/sanity.log" >&2; then
+    echo "sanity: the lines above are sanity tests that did not run; install what they need (requirements-dev.txt)" >&2
+    rc=1
+  fi
+  return "$rc"
+}
 step_units()       { ansible-test units --local --python "$PYVER" --color no; }
 step_emulator()    { $PY -m pytest -q -p no:cacheprovider tests/emulator; }
 step_integration() { $PY -m pytest -q -p no:cacheprovider -n 2 tests/integration; }
-step_lint()        { ansible-lint; }
+# ansible-lint as users, editors and pre-commit run it: at the root of the checkout, with none of the suite's
+# ANSIBLE_* settings, and with no network when unshare can take it away (ansible-lint installs the collection
+# from disk into .ansible/ at the root, which .gitignore and build_ignore leave out).
+step_lint() {
+  local -a nonet=()
+  if unshare -n true 2>/dev/null; then nonet=(unshare -n); fi
+  (cd "$ROOT" && env -u ANSIBLE_COLLECTIONS_PATH -u ANSIBLE_HOME "${nonet[@]}" ansible-lint)
+}
 step_docs()        { antsibull-docs lint-collection-docs --plugin-docs .; }
 step_changelog()   { bash "$ROOT/tests/utils/changelog-check.sh"; }
 step_build()       { $PY -m pytest -q -p no:cacheprovider tests/build; }
 step_molecule()    { molecule test --all; }
 step_awx()         { $PY -m pytest -q -p no:cacheprovider -n 2 tests/awx; }
 step_docsite()     { bash "$ROOT/tests/utils/docsite.sh" --check "$WORK/docsite"; }
+step_importer()    { bash "$ROOT/tests/utils/importer.sh"; }
 
 STEPS=("$@")
-[ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units emulator integration molecule awx lint docs changelog build docsite)
+[ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units emulator integration molecule awx lint docs changelog build docsite importer)
 declare -a FAILED=()
 for step in "${STEPS[@]}"; do
   echo "===== $step ====="

@@ -20,6 +20,8 @@ import shutil
 import tempfile
 import zlib
 
+import yaml
+
 ANSIBLE_DOCS = 'https://docs.ansible.com/projects/ansible/devel/'
 # label: (page, anchor, title) on the Ansible docsite; covers every :ref: the antsibull-docs 2.28 templates can write
 ANSIBLE_LABELS = {
@@ -77,6 +79,9 @@ def _write_inventory():
 
 
 project = 'incoplax.platform'
+# One author everywhere: galaxy.yml's (the plugins' and roles' documentation name the same one, tests/build checks it)
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'galaxy.yml')) as _galaxy:
+    author = ', '.join(yaml.safe_load(_galaxy)['authors'])
 copyright = 'Contributors to the incoplax.platform collection'  # pylint: disable=redefined-builtin
 title = 'incoplax.platform collection documentation'
 html_short_title = 'incoplax.platform'

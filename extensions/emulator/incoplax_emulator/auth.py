@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Credentials (bearer tokens and HTTP basic) and the caller identity each one maps to.
 
 Secrets live only here: nothing in this module returns, logs or formats a token or a password.

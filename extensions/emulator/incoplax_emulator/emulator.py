@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The emulator's state and operations, independent of HTTP plumbing.
 
 One lock guards the store, the faults, the credentials, the counters and the request log.

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection settings and their per-request decisions.
 
 Like the store, a ``Faults`` object is used under the emulator's single lock.

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Drive the emulator from Python tests: start ``python -m incoplax_emulator --port 0`` and call its control interface.
 
 Standard library only, and independent of the rest of the package: tests import it to run the emulator as a

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HTTP plumbing: request parsing, routing of the vendor and control paths, fault timing, TLS."""
 
 import http.server

@@ -1,3 +1,5 @@
+# Copyright: Contributors to the incoplax.platform collection
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Session data of the emulator: entries, sites scope, ttl, seeded and fixture data sets.
 
 Nothing here is thread safe on its own: the caller (``emulator.Emulator``) holds one lock
