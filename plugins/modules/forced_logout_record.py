@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: forced_logout_record
 short_description: Assemble the forced_logout role's result and write its append-only evidence, on the controller
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - The last step of the P(incoplax.platform.forced_logout#role) role, as one action on the controller. It reads the
     registered results of the role's M(incoplax.platform.ws_session) tasks, builds the C(forced_logout_result)

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ws_session
 short_description: Close web sessions of the Incoplax platform, by id, by user, or by match
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Closes open web sessions of the Incoplax platform and reports exactly what was closed.
   - "The module lists the open sessions first (one request with O(sites)), acts only on targets that have

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ws_session_info
 short_description: List open web sessions of the Incoplax platform
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Lists the open web sessions (HTTP and websocket) of the Incoplax platform on the chosen sites, filters
     them, and summarises them by site, login and type.
