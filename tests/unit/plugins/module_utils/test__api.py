@@ -180,7 +180,7 @@ def test_redirect_is_not_followed_and_credentials_stay(server):
 
 
 def test_unreachable_url_is_a_clear_error():
-    client = IncoplaxClient('http://127.0.0.1:9', token='t', retries=0, timeout=2)
+    client = IncoplaxClient('http://127.0.0.1:9', token='tok-unreachable', retries=0, timeout=2)
     with pytest.raises(IncoplaxApiError) as info:
         client.list_sessions()
     assert info.value.status is None

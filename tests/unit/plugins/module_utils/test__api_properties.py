@@ -30,6 +30,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils import _api
 from ansible_collections.incoplax.platform.plugins.module_utils._api import SESSIONS_PATH, IncoplaxApiError, IncoplaxClient, encode_sites, session_path
 from ansible_collections.incoplax.platform.plugins.module_utils._args import ParameterError, normalize_sites
 from ansible_collections.incoplax.platform.plugins.module_utils._close import MAX_SESSION_ID_LENGTH, check_session_id
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
 from ansible_collections.incoplax.platform.plugins.modules.ws_session import read_targets
 
 KEYWORDS = ('all', 'current')
@@ -295,7 +296,7 @@ def test_an_error_excerpt_never_repeats_the_token_or_password(token, password):
     frame = str(framed) + json.dumps(framed.to_dict())
     assume(token not in frame and password not in frame)
     for body in bodies(token) + bodies(password):
-        excerpt = _api._excerpt(body, [token, password])  # pylint: disable=protected-access
+        excerpt = _api._excerpt(body, Redactor(token=token, password=password))  # pylint: disable=protected-access
         error = IncoplaxApiError('GET', SESSIONS_PATH, 500, excerpt, 'Internal Server Error')
         for secret in (token, password):
             assert secret not in (excerpt or ''), (body, secret, excerpt)
