@@ -116,7 +116,7 @@ def _excerpt(body, redactor, content_type=None):
             text = redactor.redact(message)
     text = redactor.redact(' '.join(text.split()))
     if len(text) > EXCERPT_LENGTH:
-        text = redactor.redact(text[:EXCERPT_LENGTH]) + '...'
+        text = redactor.redact(text[:EXCERPT_LENGTH] + '...')
     return text or None
 
 
@@ -340,7 +340,11 @@ class IncoplaxClient:
             raise self._error(method, shown_path, reason=reason)
         except requests.exceptions.ConnectionError as exc:
             raise self._error(method, shown_path, reason=self._connection_reason(method, exc))
-        except (requests.exceptions.RequestException, ValueError, UnicodeError) as exc:
+        except UnicodeError:
+            # The text of a UnicodeEncodeError quotes the character and its position in the header: a piece of it.
+            raise self._error(method, shown_path, reason='request not sent: a header holds characters that HTTP '
+                              'headers cannot carry (only latin-1 ones); check the token')
+        except (requests.exceptions.RequestException, ValueError) as exc:
             # Refused by requests or urllib3 before sending (an invalid header value, URL or body): the exception
             # text may quote the header, so only its redacted first line is shown.
             raise self._error(method, shown_path, reason='request not sent: %s' % self._text(exc))
