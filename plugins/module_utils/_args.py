@@ -108,13 +108,12 @@ def _credential_problem(value):
 
 
 def _shown_url(url):
-    """``url`` for an error message, with anything before an ``@`` in its authority masked."""
+    """``url`` for an error message, with everything between ``://`` and the last ``@`` masked."""
     scheme, separator, rest = url.partition('://')
-    if not separator:
+    if not separator or '@' not in rest:
         return url
-    end = min([rest.find(ch) for ch in '/?#' if ch in rest] + [len(rest)])
-    at = rest.rfind('@', 0, end)
-    return url if at < 0 else scheme + separator + '********@' + rest[at + 1:]
+    # Up to the last '@': a password may hold '/', '?', '#' or '@' that would end the authority for a parser.
+    return scheme + separator + '********@' + rest.rpartition('@')[2]
 
 
 def check_url(url):
@@ -132,8 +131,10 @@ def check_url(url):
         parts.port  # pylint: disable=pointless-statement
         host = parts.hostname
     except ValueError as exc:
+        # Not the exception's text: it quotes the port part, which may be a piece of a password.
+        problem = 'an IPv6 address bracket is not closed' if 'IPv6' in str(exc) else 'the port is not a number from 0 to 65535'
         raise ParameterError('url: %r is not a valid URL (%s); write it as https://host[:port], for example '
-                             'https://platform.example.com or https://[2001:db8::1]:8443' % (shown, exc))
+                             'https://platform.example.com or https://[2001:db8::1]:8443' % (shown, problem))
     if not host:
         raise ParameterError('url: %r has no host name; for example https://platform.example.com' % shown)
     if '@' in parts.netloc:

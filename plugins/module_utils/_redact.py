@@ -28,6 +28,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import functools
 import re
 
 MASK = '********'
@@ -40,52 +41,41 @@ _JSON_SHORT = {'"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '
 _HTML_NAMED = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\u00a0': '&nbsp;'}
 
 
-def _hex_any_case(text):
-    """A regex matching ``text`` with its hex letters in either case (``\\u00e9`` and ``\\u00E9``)."""
-    return ''.join('[%s%s]' % (ch.lower(), ch.upper()) if ch.isalpha() else re.escape(ch) for ch in text)
-
-
+@functools.lru_cache(maxsize=4096)
 def _char_alternatives(ch):
-    """Regexes of every way one character of a secret can be written in a text."""
-    options = [re.escape(ch)]
+    """A regex of every way one character of a secret can be written in a text.
+
+    The character itself matches exactly; its escapes match in any case (``\\u00e9`` and ``\\u00E9``, ``%c3%a9``
+    and ``%C3%A9``), which also lets a few impossible spellings through (``\\U00E9``): masking them is harmless.
+    """
     code = ord(ch)
+    escapes = []
     # JSON: \uXXXX (astral characters as a surrogate pair), and the short escapes.
     if code > 0xFFFF:
         high = 0xD800 + ((code - 0x10000) >> 10)
         low = 0xDC00 + ((code - 0x10000) & 0x3FF)
-        options.append(_hex_any_case('\\u%04x\\u%04x' % (high, low)))
+        escapes.append(re.escape('\\u%04x\\u%04x' % (high, low)))
     else:
-        options.append(_hex_any_case('\\u%04x' % code))
+        escapes.append(re.escape('\\u%04x' % code))
     if ch in _JSON_SHORT:
-        options.append(re.escape(_JSON_SHORT[ch]))
+        escapes.append(re.escape(_JSON_SHORT[ch]))
     # URL: percent-encoding of the UTF-8 bytes (and of the latin-1 byte), '+' for a space.
-    options.append(''.join(_hex_any_case('%%%02x' % byte) for byte in ch.encode('utf-8', 'surrogatepass')))
+    escapes.append(''.join('%%%02x' % byte for byte in ch.encode('utf-8', 'surrogatepass')))
     if 0x80 <= code <= 0xFF:
-        options.append(_hex_any_case('%%%02x' % code))
+        escapes.append('%%%02x' % code)
     if ch == ' ':
-        options.append(re.escape('+'))
+        escapes.append(re.escape('+'))
     # HTML character references.
-    options.append('&#0*%d;' % code)
-    options.append('&#[xX]0*%s;' % _hex_any_case('%x' % code))
+    escapes.append('&#0*%d;' % code)
+    escapes.append('&#x0*%x;' % code)
     if ch in _HTML_NAMED:
-        options.append(re.escape(_HTML_NAMED[ch]))
-    return '(?:%s)' % '|'.join(options)
-
-
-def _bytes_char_alternatives(ch):
-    """Regexes (bytes) of the ways one character can be written in a raw body, before any decoding."""
-    options = set()
-    for encoding in ('utf-8', 'latin-1', 'cp1252'):
-        try:
-            options.add(ch.encode(encoding, 'surrogatepass' if encoding == 'utf-8' else 'strict'))
-        except UnicodeError:
-            pass
-    text = _char_alternatives(ch)
-    return b'(?:%s|%s)' % (b'|'.join(re.escape(option) for option in sorted(options)), text.encode('utf-8', 'surrogatepass'))
+        escapes.append(re.escape(_HTML_NAMED[ch]))
+    return '(?:%s|(?i:%s))' % (re.escape(ch), '|'.join(escapes))
 
 
 def _readings(secret):
-    """The secret, stripped, and its UTF-8 bytes read as latin-1 and as cp1252 (each at most once)."""
+    """The secret, stripped, and the ways its bytes are misread: UTF-8 bytes read as latin-1 or cp1252 (a text
+    body without a charset, a reason phrase), and cp1252 bytes read as latin-1 (each at most once)."""
     found = [secret, secret.strip()]
     data = secret.encode('utf-8', 'surrogatepass')
     for encoding in ('latin-1', 'cp1252'):
@@ -93,6 +83,10 @@ def _readings(secret):
             found.append(data.decode(encoding))
         except UnicodeError:
             pass
+    try:
+        found.append(secret.encode('cp1252').decode('latin-1'))
+    except UnicodeError:
+        pass
     return [item for item in found if item]
 
 
@@ -147,9 +141,8 @@ class Redactor:
         ordered = sorted(self.secrets, key=len, reverse=True)
         if ordered:
             self._text = re.compile('|'.join(''.join(_char_alternatives(ch) for ch in secret) for secret in ordered))
-            self._bytes = re.compile(b'|'.join(b''.join(_bytes_char_alternatives(ch) for ch in secret) for secret in ordered))
         else:
-            self._text = self._bytes = None
+            self._text = None
 
     def redact(self, text):
         """``text`` (str, or anything turned into one) with every form of every secret masked."""
@@ -169,11 +162,12 @@ class Redactor:
     def redact_bytes(self, data):
         """A raw body (bytes) with every form of every secret masked, before any decoding.
 
-        One pass: the text it is decoded into goes through ``redact``, which repeats until nothing is left.
+        Read as latin-1, each byte is one character, so the secrets' readings above (its UTF-8 or cp1252 bytes read
+        as latin-1, and the secret itself for its latin-1 bytes) find it whatever the body's real encoding.
         """
-        if data is None or self._bytes is None:
+        if data is None or self._text is None:
             return data
-        return self._bytes.sub(self.mask.encode('utf-8'), data)
+        return self.redact(data.decode('latin-1')).encode('latin-1', 'replace')
 
     def redact_value(self, value):
         """Strings anywhere in ``value`` (dicts, lists, tuples) redacted; other values unchanged."""

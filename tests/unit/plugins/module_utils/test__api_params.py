@@ -117,7 +117,9 @@ def test_other_connection_mistakes(params, fragment):
 # ---------------------------------------------------------------------------------------------------- url
 
 @pytest.mark.parametrize('url, fragment', [
-    ('http://[::1', 'is not a valid URL (Invalid IPv6 URL)'),
+    ('http://[::1', 'is not a valid URL (an IPv6 address bracket is not closed)'),
+    ('https://user:pw/S3cr3t@platform.example', 'is not a valid URL (the port is not a number'),
+    ('https://user:pw-S3cr3t@[::1', 'is not a valid URL (an IPv6'),
     ('https://[::1]:8443x', 'is not a valid URL'),
     ('https://platform.example:port', 'is not a valid URL'),
     ('https://platform.example:99999', 'is not a valid URL'),
@@ -132,7 +134,7 @@ def test_other_connection_mistakes(params, fragment):
 def test_bad_urls_are_refused_naming_url(url, fragment):
     message = refused(connection(url=url))
     assert message.startswith('url: ') and fragment in message, message
-    assert 'pw-S3cr3t' not in message
+    assert 'S3cr3t' not in message and 'pw' not in message
 
 
 @pytest.mark.parametrize('url', ['https://platform.example', 'http://127.0.0.1:8443/', 'https://[2001:db8::1]:8443',
