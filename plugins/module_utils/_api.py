@@ -157,9 +157,8 @@ class RetryBudgetSpent(Exception):
 
     def describe(self):
         if self.asked is not None:
-            wait = '%s s for Retry-After: %s' % (_seconds(self.wait), _seconds(self.asked))
-            if self.asked > self.wait:
-                wait += ', capped at %s s' % _seconds(self.wait)
+            wait = '%s s (Retry-After: %s%s)' % (_seconds(self.wait), _seconds(self.asked),
+                                                 ', capped at %s s' % MAX_RETRY_AFTER if self.asked > self.wait else '')
         else:
             wait = '%s s of backoff' % _seconds(self.wait)
         return ('not retried: the retry budget of %s s is spent (%s s waited in this task, the next wait would be %s); '
@@ -193,7 +192,7 @@ class _Retry(Retry):
         if isinstance(error, ReadTimeoutError):
             return super(_Retry, self.new(read=False)).increment(method, url, response, error, _pool, _stacktrace)
         retry = super(_Retry, self).increment(method, url, response, error, _pool, _stacktrace)
-        wait, asked = retry._wait_for(response)
+        wait, asked = retry.wait_for(response)
         if self.budget is not None and not self.budget.take(wait):
             refusal = RetryBudgetSpent(self.budget, wait, asked, error)
             if response is not None:
@@ -203,7 +202,7 @@ class _Retry(Retry):
         retry.planned_wait = wait
         return retry
 
-    def _wait_for(self, response):
+    def wait_for(self, response):
         """(seconds this retry will wait, the Retry-After asked or None), as ``sleep`` would compute them."""
         if response is not None and self.respect_retry_after_header:
             try:
