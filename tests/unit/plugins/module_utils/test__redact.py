@@ -198,7 +198,7 @@ def bodies(form):
                 continue
             found.append((data, content_type))
             if content_type:
-                found.append((data, '%s; charset=%s' % (content_type.split(';')[0], encoding)))
+                found.append((data, '%s; charset=%s' % (content_type.split(';', maxsplit=1)[0], encoding)))
     return found
 
 
