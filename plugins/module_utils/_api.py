@@ -13,9 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import json
 import re
+import threading
+import time
 import traceback
 
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -23,7 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ReadTimeoutError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ReadTimeoutError
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
@@ -34,62 +35,197 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
 from ansible_collections.incoplax.platform.plugins.module_utils._sessions import scope_violation, session_id_problem
 
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 RETRY_STATUSES = (429, 502, 503, 504)
 # A server asking for a very long pause would stall an incident run; past this we stop waiting.
 MAX_RETRY_AFTER = 60
+# Total seconds one client (one module run) may spend waiting before retries, all requests together.
+DEFAULT_RETRY_BUDGET = 60
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 10
 EXCERPT_LENGTH = 300
 USER_AGENT = 'incoplax.platform-ansible-collection'
+# Methods whose loss after sending matters: the platform may have acted on them.
+CHANGING_METHODS = ('POST', 'DELETE')
+# Fields of a JSON error body that carry a human message, most usual first.
+MESSAGE_KEYS = ('error', 'message', 'detail', 'description', 'error_description', 'reason', 'title')
 
 
-def _excerpt(body, secrets):
-    """Short, single-line, secret-free summary of an error body."""
+def _api_message(data, nested=False):
+    """The human message of a JSON error body, or None.
+
+    Every distinct message field is kept (``error`` and ``message`` both, when they differ), except one that
+    another contains (case-insensitive): ``{"error": "Bad Request", "message": "sites must be JSON"}`` gives
+    ``Bad Request: sites must be JSON``; ``{"error": "not found", "message": "session not found"}`` gives
+    ``session not found``. ``{"error": {"message": ...}}`` is looked into once. ``status`` is used only when
+    nothing else is there.
+    """
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict):
+        return None
+    texts = []
+    for key in MESSAGE_KEYS:
+        value = data.get(key)
+        if isinstance(value, dict) and not nested:
+            value = _api_message(value, nested=True)
+        if isinstance(value, str) and value.strip() and value.strip() not in texts:
+            texts.append(value.strip())
+    kept = [text for text in texts if not any(text != other and text.lower() in other.lower() for other in texts)]
+    if not kept and isinstance(data.get('status'), str) and data['status'].strip():
+        kept = [data['status'].strip()]
+    return ': '.join(kept) or None
+
+
+def _charset(content_type):
+    match = re.search(r'charset\s*=\s*"?([A-Za-z0-9._:-]+)', content_type or '')
+    return match.group(1) if match else None
+
+
+def _decode(data, content_type=None):
+    """Text of a body: its declared charset, else UTF-8, else latin-1 (which never fails)."""
+    for encoding in (_charset(content_type), 'utf-8'):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except (LookupError, UnicodeError):
+                continue
+    return data.decode('latin-1')
+
+
+def _excerpt(body, redactor, content_type=None):
+    """Short, single-line, secret-free summary of an error body (bytes or text).
+
+    The body is redacted before anything else is done with it (bytes before decoding, text before JSON parsing),
+    and again after each step: JSON message selection, HTML tag stripping, whitespace collapsing, truncation.
+    """
     if not body:
         return None
-    text = body
+    if isinstance(body, bytes):
+        body = _decode(redactor.redact_bytes(body), content_type)
+    text = redactor.redact(body)
     try:
-        data = json.loads(body)
+        data = json.loads(text)
     except ValueError:
-        text = re.sub(r'<[^>]*>', ' ', body)
+        text = redactor.redact(re.sub(r'<[^>]*>', ' ', text))
     else:
-        if isinstance(data, dict):
-            for key in ('error', 'message', 'detail', 'status', 'reason'):
-                if isinstance(data.get(key), str):
-                    text = data[key]
-                    break
-    text = ' '.join(text.split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, '********')
+        message = _api_message(data)
+        if message:
+            text = redactor.redact(message)
+    text = redactor.redact(' '.join(text.split()))
     if len(text) > EXCERPT_LENGTH:
-        text = text[:EXCERPT_LENGTH] + '...'
+        text = redactor.redact(text[:EXCERPT_LENGTH] + '...')
     return text or None
 
 
+class RetryBudget:
+    """Seconds of waiting before retries that all requests of one client share (thread-safe).
+
+    A wait is taken from the budget before it starts; a wait larger than what is left is not started, and
+    from then on no request waits or retries any more (each still gets its first attempt).
+    """
+
+    def __init__(self, seconds=None):
+        self.seconds = DEFAULT_RETRY_BUDGET if seconds is None else seconds
+        self.spent = 0.0
+        self.exhausted = False
+        self._lock = threading.Lock()
+
+    def take(self, wait):
+        """True when ``wait`` seconds may be waited (and counts them); False when the budget is spent."""
+        with self._lock:
+            if self.exhausted:
+                return False
+            if wait > self.seconds - self.spent + 1e-9:
+                self.exhausted = True
+                return False
+            self.spent += wait
+            return True
+
+
+class RetryBudgetSpent(Exception):
+    """A retry refused because its wait does not fit in the budget; ``reason`` is the error retried, if any."""
+
+    def __init__(self, budget, wait, asked=None, reason=None):
+        self.budget = budget
+        self.wait = wait
+        self.asked = asked
+        self.reason = reason
+        super(RetryBudgetSpent, self).__init__(self.describe())
+
+    def describe(self):
+        if self.asked is not None:
+            wait = '%s s (Retry-After: %s%s)' % (_seconds(self.wait), _seconds(self.asked),
+                                                 ', capped at %s s' % MAX_RETRY_AFTER if self.asked > self.wait else '')
+        else:
+            wait = '%s s of backoff' % _seconds(self.wait)
+        return ('not retried: the retry budget of %s s is spent (%s s waited in this task, the next wait would be %s); '
+                'raise retry_budget to wait longer' % (_seconds(self.budget.seconds), _seconds(self.budget.spent), wait))
+
+
+def _seconds(value):
+    return ('%.1f' % value).rstrip('0').rstrip('.') if value is not None else '?'
+
+
 class _Retry(Retry):
-    """urllib3 retry policy with two changes for this API.
+    """urllib3 retry policy with three changes for this API.
 
     A read timeout is not retried: a hanging node must fail after ``timeout``, not ``retries`` times
-    later. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER`` seconds.
+    later. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER`` seconds. Every wait before a retry is
+    taken from the client's ``RetryBudget`` first; a wait that does not fit is not started: the retry is
+    refused and the request ends with its last answer (or error) at once.
     """
 
     # urllib3 1.26 reads this class attribute; 2.x takes backoff_max in the constructor.
     DEFAULT_BACKOFF_MAX = BACKOFF_MAX
+    budget = None
+    planned_wait = None
+
+    def new(self, **kw):
+        retry = super(_Retry, self).new(**kw)
+        retry.budget = self.budget
+        return retry
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if isinstance(error, ReadTimeoutError):
             return super(_Retry, self.new(read=False)).increment(method, url, response, error, _pool, _stacktrace)
-        return super(_Retry, self).increment(method, url, response, error, _pool, _stacktrace)
+        retry = super(_Retry, self).increment(method, url, response, error, _pool, _stacktrace)
+        wait, asked = retry.wait_for(response)
+        if self.budget is not None and not self.budget.take(wait):
+            refusal = RetryBudgetSpent(self.budget, wait, asked, error)
+            if response is not None:
+                # urlopen answers a refused status retry with this very response: the client reads the refusal here.
+                response.incoplax_retry_refused = refusal
+            raise MaxRetryError(_pool, url, refusal)
+        retry.planned_wait = wait
+        return retry
+
+    def wait_for(self, response):
+        """(seconds this retry will wait, the Retry-After asked or None), as ``sleep`` would compute them."""
+        if response is not None and self.respect_retry_after_header:
+            try:
+                asked = super(_Retry, self).get_retry_after(response)
+            except Exception:  # pylint: disable=broad-except
+                # An unreadable Retry-After (urllib3 raises InvalidHeader) falls back to the backoff.
+                asked = None
+            if asked:
+                return min(asked, MAX_RETRY_AFTER), asked
+        return self.get_backoff_time(), None
 
     def get_retry_after(self, response):
         seconds = super(_Retry, self).get_retry_after(response)
         if seconds is None:
             return None
         return min(seconds, MAX_RETRY_AFTER)
+
+    def sleep(self, response=None):
+        if self.planned_wait is None:
+            super(_Retry, self).sleep(response)
+        elif self.planned_wait > 0:
+            time.sleep(self.planned_wait)
 
 
 def encode_sites(sites):
@@ -108,21 +244,30 @@ def _strip_userinfo(url):
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip('/'), '', ''))
 
 
+def _url_password(url):
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
 class IncoplaxClient:
     """One pooled, authenticated connection to one platform.
 
-    Safe to share between threads for the concurrent requests of bulk operations.
+    Safe to share between threads for the concurrent requests of bulk operations. Every text it lets out (the
+    texts and fields of the IncoplaxApiError it raises) has gone through its ``redactor``.
     """
 
     def __init__(self, url, token=None, username=None, password=None, validate_certs=True,
-                 ca_path=None, timeout=30, retries=3, pool_size=10):
+                 ca_path=None, timeout=30, retries=3, pool_size=10, retry_budget=DEFAULT_RETRY_BUDGET,
+                 caller=None, redactor=None, budget=None):
+        self.redactor = redactor or Redactor(token=token, username=username, password=password,
+                                             extra=[_url_password(url)])
         self.base_url = _strip_userinfo(url)
         self.timeout = timeout
-        self._secrets = [s for s in (token, password) if s]
-        if username is not None:
-            # A server echoing the request's Authorization header would show the credentials in this form.
-            basic = '%s:%s' % (username, password or '')
-            self._secrets.append(base64.b64encode(basic.encode('utf-8')).decode('ascii'))
+        # The account these credentials belong to (login or user id), when known; None otherwise.
+        self.caller = caller if caller is not None else (username if not token else None)
+        self.budget = budget or RetryBudget(retry_budget)
         self._verify = (ca_path or True) if validate_certs else False
         self._session = requests.Session()
         retry_options = dict(
@@ -134,6 +279,7 @@ class IncoplaxClient:
             retry = _Retry(backoff_max=BACKOFF_MAX, **retry_options)
         except TypeError:
             retry = _Retry(**retry_options)
+        retry.budget = self.budget
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=max(pool_size, 1))
         self._session.mount('http://', adapter)
         self._session.mount('https://', adapter)
@@ -146,6 +292,25 @@ class IncoplaxClient:
 
     def close(self):
         self._session.close()
+
+    def _error(self, method, path, status=None, excerpt=None, reason=None):
+        """The one way this client builds an error: every text field redacted."""
+        redact = self.redactor.redact
+        return IncoplaxApiError(method, redact(path), status, redact(excerpt), redact(reason))
+
+    def _text(self, exc):
+        """First line of an exception's text, redacted before and after the cut."""
+        lines = [line for line in self.redactor.redact(str(exc)).splitlines() if line.strip()]
+        return self.redactor.redact(lines[0]) if lines else type(exc).__name__
+
+    def _reason_phrase(self, response):
+        """The HTTP reason phrase, redacted; http.client reads it as latin-1, so UTF-8 is restored when it fits."""
+        reason = self.redactor.redact(response.reason or '')
+        try:
+            reason = reason.encode('latin-1').decode('utf-8')
+        except UnicodeError:
+            pass
+        return self.redactor.redact(' '.join(reason.split())) or None
 
     def _request(self, method, path, sites=None, body=None, ok_statuses=()):
         query = '' if sites is None else '?sites=' + quote(encode_sites(sites), safe='')
@@ -163,20 +328,53 @@ class IncoplaxClient:
         try:
             response = self._session.request(method, self.base_url + shown_path, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise IncoplaxApiError(method, shown_path, reason='TLS error: %s (set ca_path to the CA bundle of the '
-                                   'platform, or validate_certs=false for a lab)' % _first_line(exc))
+            raise self._error(method, shown_path, reason='TLS error: %s (set ca_path to the CA bundle of the '
+                              'platform, or validate_certs=false for a lab)' % self._text(exc))
+        except requests.exceptions.ConnectTimeout:
+            raise self._error(method, shown_path, reason='cannot reach %s: no connection within timeout=%s seconds'
+                              % (self.base_url, self.timeout))
         except requests.exceptions.Timeout:
-            raise IncoplaxApiError(method, shown_path, reason='no answer within timeout=%s seconds' % self.timeout)
-        except requests.exceptions.RequestException as exc:
-            raise IncoplaxApiError(method, shown_path, reason='cannot reach %s: %s' % (self.base_url, _network_reason(exc)))
+            reason = 'no answer within timeout=%s seconds' % self.timeout
+            if method in CHANGING_METHODS:
+                reason += ' after the request was sent: it may have been delivered'
+            raise self._error(method, shown_path, reason=reason)
+        except requests.exceptions.ConnectionError as exc:
+            raise self._error(method, shown_path, reason=self._connection_reason(method, exc))
+        except UnicodeError:
+            # The text of a UnicodeEncodeError quotes the character and its position in the header: a piece of it.
+            raise self._error(method, shown_path, reason='request not sent: a header holds characters that HTTP '
+                              'headers cannot carry (only latin-1 ones); check the token')
+        except (requests.exceptions.RequestException, ValueError) as exc:
+            # Refused by requests or urllib3 before sending (an invalid header value, URL or body): the exception
+            # text may quote the header, so only its redacted first line is shown.
+            raise self._error(method, shown_path, reason='request not sent: %s' % self._text(exc))
         if response.status_code in ok_statuses or 200 <= response.status_code < 300:
             return response
         if 300 <= response.status_code < 400:
             location = _strip_userinfo(response.headers.get('Location', '')) or 'nowhere'
-            raise IncoplaxApiError(method, shown_path, response.status_code, reason='redirect to %s not followed; '
-                                   'set url to the address that answers the API' % location)
-        raise IncoplaxApiError(method, shown_path, response.status_code, _excerpt(response.text, self._secrets),
-                               reason=response.reason)
+            raise self._error(method, shown_path, response.status_code, reason='redirect to %s not followed; '
+                              'set url to the address that answers the API' % location)
+        reason = self._reason_phrase(response)
+        refusal = getattr(response.raw, 'incoplax_retry_refused', None)
+        if refusal is not None:
+            reason = '%s; %s' % (reason, refusal.describe()) if reason else refusal.describe()
+        raise self._error(method, shown_path, response.status_code,
+                          _excerpt(response.content, self.redactor, response.headers.get('Content-Type')), reason=reason)
+
+    def _connection_reason(self, method, exc):
+        """What a failed connection means for the request: not sent ("cannot reach"), or lost after sending."""
+        chain = _causes(exc)
+        refusal = next((item for item in chain if isinstance(item, RetryBudgetSpent)), None)
+        connect_failed = any(isinstance(item, ConnectTimeoutError) for item in chain)
+        lost = not connect_failed and any(isinstance(item, ProtocolError) for item in chain)
+        detail = self.redactor.redact(_network_reason(exc, self._text))
+        if lost and method in CHANGING_METHODS:
+            reason = 'connection lost after the request was sent: it may have been delivered (%s)' % detail
+        else:
+            reason = 'cannot reach %s: %s' % (self.base_url, detail)
+        if refusal is not None:
+            reason += '; ' + refusal.describe()
+        return reason
 
     def list_sessions(self, sites=None):
         """GET the open session entries (a list of dicts, as the API gives them)."""
@@ -185,12 +383,16 @@ class IncoplaxClient:
         try:
             data = response.json()
         except ValueError:
-            raise IncoplaxApiError('GET', path, response.status_code, _excerpt(response.text, self._secrets),
-                                   reason='answer is not JSON (expected a list of sessions)')
-        entries = validate_session_list(data, 'GET', path)
+            raise self._error('GET', path, response.status_code,
+                              _excerpt(response.content, self.redactor, response.headers.get('Content-Type')),
+                              reason='answer is not JSON (expected a list of sessions)')
+        try:
+            entries = validate_session_list(data, 'GET', path)
+        except IncoplaxApiError as exc:
+            raise self._error(exc.method, exc.path, exc.status, exc.excerpt, exc.reason)
         violation = scope_violation(entries, sites)
         if violation:
-            raise IncoplaxApiError('GET', path, response.status_code, reason=violation)
+            raise self._error('GET', path, response.status_code, reason=violation)
         return entries
 
     def logout_user(self, domain, user, sites=None):
@@ -204,7 +406,7 @@ class IncoplaxClient:
         """DELETE one session. Returns False when the API answers 404 (not found)."""
         problem = session_id_problem(session_id)
         if problem:
-            raise IncoplaxApiError('DELETE', SESSIONS_PATH + '/<id>', reason='not sent: %s' % problem)
+            raise self._error('DELETE', SESSIONS_PATH + '/<id>', reason='not sent: %s' % problem)
         response = self._request('DELETE', session_path(session_id), sites=sites, ok_statuses=(404,))
         return response.status_code != 404
 
@@ -220,23 +422,36 @@ def validate_session_list(data, method, path):
     return data
 
 
-def _first_line(exc):
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def _causes(exc):
+    """``exc`` and the exceptions it wraps (``reason``, ``args[0]``, ``__cause__``, ``__context__``), nearest first."""
+    found, todo = [], [exc]
+    while todo and len(found) < 20:
+        item = todo.pop(0)
+        if item is None or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        todo.append(getattr(item, 'reason', None) if isinstance(getattr(item, 'reason', None), BaseException) else None)
+        todo.append(item.args[0] if item.args and isinstance(item.args[0], BaseException) else None)
+        todo.extend((item.__cause__, item.__context__))
+    return found
 
 
-def _network_reason(exc):
-    """The innermost cause of a requests/urllib3 failure, without the pool's noise around it."""
+def _network_reason(exc, text=str):
+    """The innermost cause of a requests/urllib3 failure, without the pool's noise around it.
+
+    ``text`` turns an exception into its (redacted) first line.
+    """
     reason = exc
     for dummy in range(5):
         inner = getattr(reason, 'reason', None)
         if inner is None and reason.args and isinstance(reason.args[0], Exception):
             inner = reason.args[0]
-        if inner is None or inner is reason:
+        if not isinstance(inner, Exception) or inner is reason:
             break
         reason = inner
-    text = _first_line(reason)
+    line = text(reason)
     # urllib3 prefixes the connection object's repr: keep the human part after it.
     marker = 'Failed to establish a new connection: '
-    if marker in text:
-        return 'connection failed: ' + text.split(marker, 1)[1]
-    return text.split(': ', 1)[-1] if text.startswith(('<', 'HTTP')) else text
+    if marker in line:
+        return 'connection failed: ' + line.split(marker, 1)[1]
+    return line.split(': ', 1)[-1] if line.startswith(('<', 'HTTP')) else line

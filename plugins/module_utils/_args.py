@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
@@ -40,6 +42,7 @@ CONNECTION_ARGUMENT_SPEC = dict(
     ca_path=dict(type='path', fallback=(set_env_fallback, ['INCOPLAX_CA_PATH'])),
     timeout=dict(type='int', default=30),
     retries=dict(type='int', default=3),
+    retry_budget=dict(type='int', default=60),
 )
 
 CONNECTION_CONSTRAINTS = dict(
@@ -91,16 +94,88 @@ def normalize_sites(value, name='sites'):
     raise ParameterError('%s: got a %s (%r); %s' % (name, type(value).__name__, value, SITES_HELP))
 
 
-def check_connection_params(params):
-    """Checks the argument spec cannot express; raises ParameterError naming the option."""
-    if params['timeout'] is not None and params['timeout'] < 1:
-        raise ParameterError('timeout: must be at least 1 second, got %s' % params['timeout'])
-    if params['retries'] is not None and params['retries'] < 0:
-        raise ParameterError('retries: must be 0 or more, got %s' % params['retries'])
-    url = params['url'] or ''
+def _credential_problem(value):
+    """Why a credential cannot be sent as it is, or None. Never includes the value."""
+    if value == '':
+        return 'is empty'
+    if value.strip() != value:
+        return ('has leading or trailing whitespace or a line break (a YAML | block or echo adds one); remove it, '
+                'for example with | trim')
+    if any(not ch.isprintable() and not ch.isspace() for ch in value) or any(ch in value for ch in '\r\n\t\v\f'):
+        return ('contains a control character or a line break; check that it was copied correctly (a YAML | block '
+                'or echo adds a line break; | trim removes one at either end)')
+    return None
+
+
+def _shown_url(url):
+    """``url`` for an error message, with everything between ``://`` and the last ``@`` masked."""
+    scheme, separator, rest = url.partition('://')
+    if not separator or '@' not in rest:
+        return url
+    # Up to the last '@': a password may hold '/', '?', '#' or '@' that would end the authority for a parser.
+    return scheme + separator + '********@' + rest.rpartition('@')[2]
+
+
+def check_url(url):
+    """Refuse a URL that cannot be requested, naming ``url`` and never showing credentials written into it."""
+    url = url or ''
+    shown = _shown_url(url)
     if not url.startswith(('http://', 'https://')):
         raise ParameterError('url: %r must start with https:// (or http:// for a lab), for example '
-                             'https://platform.example.com' % url)
+                             'https://platform.example.com' % shown)
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise ParameterError('url: %r contains whitespace or a control character (a YAML | block or echo adds a '
+                             'line break; remove it, for example with | trim)' % shown)
+    try:
+        parts = urlsplit(url)
+        parts.port  # pylint: disable=pointless-statement
+        host = parts.hostname
+    except ValueError as exc:
+        # Not the exception's text: it quotes the port part, which may be a piece of a password.
+        problem = 'an IPv6 address bracket is not closed' if 'IPv6' in str(exc) else 'the port is not a number from 0 to 65535'
+        raise ParameterError('url: %r is not a valid URL (%s); write it as https://host[:port], for example '
+                             'https://platform.example.com or https://[2001:db8::1]:8443' % (shown, problem))
+    if not host:
+        raise ParameterError('url: %r has no host name; for example https://platform.example.com' % shown)
+    if '@' in parts.netloc:
+        raise ParameterError('url: %r holds credentials before the host (user:password@); remove them and give '
+                             'them as username and password (or token)' % shown)
+
+
+def check_connection_params(params):
+    """Checks the argument spec cannot express; raises ParameterError naming the option, before any request.
+
+    Credentials are checked without ever showing their value.
+    """
+    if params.get('timeout') is not None and params['timeout'] < 1:
+        raise ParameterError('timeout: must be at least 1 second, got %s' % params['timeout'])
+    if params.get('retries') is not None and params['retries'] < 0:
+        raise ParameterError('retries: must be 0 or more, got %s' % params['retries'])
+    if params.get('retry_budget') is not None and params['retry_budget'] < 0:
+        raise ParameterError('retry_budget: must be 0 or more seconds, got %s' % params['retry_budget'])
+    check_url(params.get('url'))
+    for option in ('token', 'username', 'password'):
+        value = params.get(option)
+        if value is None:
+            continue
+        problem = _credential_problem(value)
+        if problem:
+            raise ParameterError('%s: %s' % (option, problem))
+    token = params.get('token')
+    if token is not None:
+        try:
+            token.encode('latin-1')
+        except UnicodeError:
+            raise ParameterError('token: contains characters that cannot be sent in an HTTP header (only latin-1 '
+                                 'characters can); check that the token was copied correctly')
+    username = params.get('username')
+    if username is not None and ':' in username:
+        raise ParameterError('username: contains ":", which HTTP basic authentication cannot carry in a user name; '
+                             'check the user name, or use a token')
+    caller = params.get('caller')
+    if caller is not None and not _is_clean_name(caller):
+        raise ParameterError('caller: %r is not an account name (empty, or with surrounding whitespace or control '
+                             'characters); give the login or user id of the account of these credentials' % caller)
 
 
 def filters_from_params(params, keys=FILTER_KEYS, name=None):

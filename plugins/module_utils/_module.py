@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import contextlib
 import json
+import traceback
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -24,6 +25,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     IncoplaxClient,
+    RetryBudget,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     CONNECTION_ARGUMENT_SPEC,
@@ -31,6 +33,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     check_connection_params,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
 
 
 def may_hold_secret(value, no_log_values):
@@ -92,15 +95,17 @@ class IncoplaxModule:
             required_by=required_by or {},
         )
         self.params = self.ansible.params
+        # Built once from the credentials; the clients of this run share it, and run() applies it to the result.
+        self.redactor = Redactor(token=self.params['token'], username=self.params['username'],
+                                 password=self.params['password'])
+        # One budget of waits before retries for the whole module run, whichever client spends it.
+        self.budget = RetryBudget(self.params['retry_budget'])
         if not HAS_REQUESTS:
             self.ansible.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         try:
             check_connection_params(self.params)
         except IncoplaxError as exc:
-            self.ansible.fail_json(msg=str(exc))
-
-    def warn(self, text):
-        self.ansible.warn(text)
+            self.ansible.fail_json(msg=self.redactor.redact(str(exc)))
 
     @property
     def check_mode(self):
@@ -110,13 +115,39 @@ class IncoplaxModule:
     def diff_mode(self):
         return self.ansible._diff
 
+    @property
+    def caller(self):
+        """The account (login or user id) of the credentials: the caller option, else the username, else None."""
+        return self.params.get('caller') or self.params.get('username') or None
+
     def client(self, pool_size=10):
         params = self.params
-        return IncoplaxClient(
+        client = IncoplaxClient(
             url=params['url'], token=params['token'], username=params['username'], password=params['password'],
             validate_certs=params['validate_certs'], ca_path=params['ca_path'], timeout=params['timeout'],
-            retries=params['retries'], pool_size=pool_size,
+            retries=params['retries'], pool_size=pool_size, retry_budget=params['retry_budget'],
+            caller=self.caller, redactor=self.redactor, budget=self.budget,
         )
+        return client
+
+    def warn(self, message):
+        """A warning for the task's result, redacted like every other text the module lets out."""
+        self.ansible.warn(self.redactor.redact(message))
+
+    def scrub(self, result):
+        """The texts of a result redacted: msg, error, each failed target's error, warnings (second line of defence)."""
+        redact = self.redactor.redact
+        if 'msg' in result:
+            result['msg'] = redact(result['msg'])
+        if isinstance(result.get('error'), dict):
+            result['error'] = self.redactor.redact_value(result['error'])
+        if isinstance(result.get('failed_targets'), list):
+            result['failed_targets'] = [
+                dict(item, error=redact(item['error'])) if isinstance(item, dict) and isinstance(item.get('error'), str)
+                else item for item in result['failed_targets']]
+        if isinstance(result.get('warnings'), list):
+            result['warnings'] = [redact(item) if isinstance(item, str) else item for item in result['warnings']]
+        return result
 
     def run(self, action):
         """Call ``action(self)`` and exit with the dict it returns; turn our exceptions into failures.
@@ -126,10 +157,17 @@ class IncoplaxModule:
         try:
             result = action(self)
         except IncoplaxError as exc:
+            detail = exc.to_dict()
             failure = dict(exc.result, msg=str(exc), changed=False)
-            if exc.to_dict() is not None:
-                failure['error'] = exc.to_dict()
-            self.ansible.fail_json(**failure)
+            if detail is not None:
+                failure['error'] = detail
+            self.ansible.fail_json(**self.scrub(failure))
+        except Exception as exc:  # pylint: disable=broad-except
+            # Not ours: Ansible would print its text and traceback as they are, and either may quote a credential.
+            redact = self.redactor.redact
+            self.ansible.fail_json(msg=redact('unexpected error (%s): %s' % (type(exc).__name__, exc)), changed=False,
+                                   exception=redact(traceback.format_exc()))
+        result = self.scrub(result)
         with scrub_when_needed():
             if result.pop('failed', False):
                 self.ansible.fail_json(**result)

@@ -19,6 +19,8 @@ __metaclass__ = type
 import json
 import os
 import random
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -508,3 +510,183 @@ def test_two_forced_logouts_at_once_stay_truthful(start_emulator, run_playbook, 
     # Both runs really reached the platform (their listings carry their own sites scope).
     queries = [api.sites_query(entry) for entry in state['requests'] if entry['method'] == 'GET']
     assert scopes['a'] in queries and scopes['b'] in queries, queries
+
+
+# ---------------------------------------------------------------------------------------------------- bounded time
+
+BUDGET_SPENT = 'the retry budget of %d s is spent'
+
+
+def test_a_429_storm_is_bounded_by_the_retry_budget(emulator, run_playbook):
+    """Retry-After: 3600 on every request: with a small retry_budget the tasks end at once, after one try each."""
+    api = emulator
+    users = ['user%04d' % number for number in range(1, 10)]
+    storm = {'rate_limit_first': 1000, 'retry_after': 3600}
+    tasks = []
+    tasks += step(api, 'storm listing', storm, [module('storm listing', INFO, conn(api, retries=3, retry_budget=2, sites='all'), fails=True)])
+    tasks += step(api, 'storm logout', storm, [
+        module('storm logout', CLOSE, conn(api, retries=3, retry_budget=2, sites='all', user=users, domain=MASTER, concurrency=3), fails=True)])
+    tasks += step(api, 'storm default budget', storm, [module('storm default budget', INFO, conn(api, retries=3, retry_budget=0), fails=True)])
+    # Two 429 with Retry-After: 1 and a budget of 1 s: the first wait fits, the second does not.
+    tasks += step(api, 'short waits', {'rate_limit_first': 2, 'retry_after': 1}, [
+        module('short waits', INFO, conn(api, retries=5, retry_budget=1), fails=True)])
+    tasks += step(api, 'within budget', {'rate_limit_first': 1, 'retry_after': 1}, [
+        module('within budget', INFO, conn(api, retries=5, retry_budget=1))])
+    run = run_playbook(tasks).assert_ok()
+    assert_clean(run)
+
+    result = failed(run, 'storm listing', 'GET %s?sites=%%22all%%22 failed: HTTP 429' % SESSIONS_PATH, BUDGET_SPENT % 2,
+                    'Retry-After: 3600', 'raise retry_budget')
+    assert result['error']['status'] == 429
+    assert counters(run, 'storm listing')['GET'] == 1
+    # The logout needs its listing first: refused at once, nothing sent.
+    failed(run, 'storm logout', 'HTTP 429', BUDGET_SPENT % 2)
+    assert counters(run, 'storm logout')['GET'] == 1 and counters(run, 'storm logout')['POST'] == 0
+    failed(run, 'storm default budget', BUDGET_SPENT % 0)
+    assert counters(run, 'storm default budget')['GET'] == 1
+    failed(run, 'short waits', 'HTTP 429', BUDGET_SPENT % 1, '(1 s waited in this task')
+    assert counters(run, 'short waits')['GET'] == 2
+    assert run.task('within budget')['status'] == 'ok'
+    assert counters(run, 'within budget')['by_status'] == {'429': 1, '200': 1}
+
+
+def rate_limiting_platform(sessions, answering_users):
+    """A stub platform: GET lists what is open; a POST logout of ``answering_users`` works, any other gets 429 with
+    ``Retry-After: 3600`` (the emulator's rate limit applies to the first requests whatever their method, so it
+    cannot let the listing through and limit the logouts)."""
+    state = {'sessions': list(sessions)}
+    lock = threading.Lock()
+    json_type = {'Content-Type': 'application/json; charset=utf-8'}
+
+    def answer(request):
+        if request['method'] == 'GET':
+            with lock:
+                return 200, json_type, json.dumps(state['sessions']).encode()
+        user = json.loads(request['body'] or b'{}').get('user')
+        if request['method'] == 'POST' and user in answering_users:
+            with lock:
+                state['sessions'] = [entry for entry in state['sessions'] if entry['login'] != user]
+            return 200, json_type, b'{"status": "logged out all sessions but current"}'
+        return 429, dict(json_type, **{'Retry-After': '3600'}), b'{"error": "too many requests"}'
+
+    return answer
+
+
+def test_a_multi_user_logout_under_a_429_storm_reports_target_by_target(local_server, run_playbook):
+    users = ['user%04d' % number for number in range(1, 10)]
+    answering = {'user0002', 'user0005', 'user0009'}
+    sessions = [{'session_id': 's-%s-%d' % (login, index), 'session_type': 'http', 'site': 'central', 'domain': MASTER,
+                 'login': login, 'user_id': 'u-' + login, 'ttl': 600} for login in users for index in (1, 2)]
+    module_stub = local_server(rate_limiting_platform(sessions, answering))
+    role_stub = local_server(rate_limiting_platform(sessions, answering))
+    connection = {'token': 'tok-storm', 'retries': 3, 'retry_budget': 2, 'timeout': 10}
+    tasks = [
+        module('logout under storm', CLOSE, dict(connection, url=module_stub.url, user=users, domain=MASTER, concurrency=3),
+               fails=True),
+        {'name': 'forced logout', 'block': [{'name': 'Run forced logout', 'ansible.builtin.include_role': {'name': FORCED_LOGOUT},
+                                             'vars': {'forced_logout_users': users, 'forced_logout_domain': MASTER,
+                                                      'incoplax_connection': dict(connection, url=role_stub.url)}}],
+         'rescue': [{'name': 'Forced logout refused', 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}}]},
+    ]
+    run = run_playbook(tasks).assert_ok()
+    assert_clean(run)
+    refused = sorted(set(users) - answering)
+    closed = {entry['session_id'] for entry in sessions if entry['login'] in answering}
+
+    result = failed(run, 'logout under storm', '%d target(s) failed' % len(refused))
+    assert sorted(item['target'] for item in result['failed_targets']) == refused
+    for item in result['failed_targets']:
+        assert (item['type'], item['status']) == ('user', 429), item
+        assert 'POST %s failed: HTTP 429' % SESSIONS_PATH in item['error'] and BUDGET_SPENT % 2 in item['error'], item
+    # What was closed is still reported, and each logout was sent exactly once (no retry after the budget was spent).
+    assert closed_ids(result) == closed and run.task('logout under storm')['result']['changed'] is True
+    posts = [json.loads(request['body'])['user'] for request in module_stub.requests if request['method'] == 'POST']
+    assert sorted(posts) == users
+
+    report = fact(run, 'forced_logout_result')
+    assert sorted(item['target'] for item in report['failed_targets']) == refused
+    assert all(BUDGET_SPENT % 2 in item['error'] for item in report['failed_targets'])
+    assert closed_ids(report) == closed
+    role_posts = [json.loads(request['body'])['user'] for request in role_stub.requests if request['method'] == 'POST']
+    assert sorted(role_posts) == users
+    assert 'target(s) failed' in run.result('Forced logout refused')['msg'] or 'failed' in run.result('Forced logout refused')['msg']
+
+
+class ResettingPlatform:
+    """Answers GET with ``sessions``; reads each POST or DELETE whole, then resets the connection without an answer.
+
+    (The emulator's ``reset_first`` resets the first requests whatever their method: the listing before the
+    logout would be reset first.)
+    """
+
+    def __init__(self, sessions):
+        self.body = json.dumps(sessions).encode()
+        self.requests = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(16)
+        self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            data = b''
+            while True:
+                while b'\r\n\r\n' not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _sep, data = data.partition(b'\r\n\r\n')
+                method = head.split(b' ', 1)[0].decode()
+                length = int(dict(line.split(b':', 1) for line in head.split(b'\r\n')[1:] if b':' in line)
+                             .get(b'Content-Length', b'0') or 0)
+                while len(data) < length:
+                    data += conn.recv(65536)
+                data = data[length:]
+                self.requests.append(method)
+                if method != 'GET':
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                    return
+                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s'
+                             % (len(self.body), self.body))
+
+    def stop(self):
+        self.sock.close()
+
+
+def test_a_change_lost_after_sending_may_have_been_delivered(run_playbook, closed_port):
+    entries = [{'session_id': 's-%d' % index, 'session_type': 'http', 'site': 'central', 'domain': MASTER,
+                'login': 'user%04d' % index, 'user_id': 'u-%d' % index, 'ttl': 600} for index in (1, 2)]
+    platform = ResettingPlatform(entries)
+    try:
+        args = {'url': platform.url, 'token': 'tok-reset', 'retries': 1, 'timeout': 10}
+        dead = dict(args, url='http://127.0.0.1:%d' % closed_port)
+        tasks = [
+            module('reset logout', CLOSE, dict(args, user=['user0001'], domain=MASTER), fails=True),
+            module('reset delete', CLOSE, dict(args, session_id=['s-2']), fails=True),
+            module('unreachable close', CLOSE, dict(dead, session_id=['s-2']), fails=True),
+        ]
+        run = run_playbook(tasks).assert_ok()
+    finally:
+        platform.stop()
+    assert_clean(run)
+    for name, method in (('reset logout', 'POST'), ('reset delete', 'DELETE')):
+        result = failed(run, name, '1 target(s) failed')
+        (item,) = result['failed_targets']
+        assert '%s %s' % (method, SESSIONS_PATH) in item['error'], item
+        assert 'connection lost after the request was sent: it may have been delivered' in item['error'], item
+        assert 'cannot reach' not in item['error'] and item['status'] is None
+    # Each change was sent twice (retries: 1), each time read whole by the platform before the reset.
+    assert platform.requests.count('POST') == 2 and platform.requests.count('DELETE') == 2
+    # A platform that cannot be reached at all: "cannot reach", and nothing may have been delivered.
+    message = failed(run, 'unreachable close', 'cannot reach')['msg']
+    assert 'may have been delivered' not in message

@@ -19,7 +19,10 @@ __metaclass__ = type
 import base64
 import json
 import os
+import re
 import sys
+
+from urllib.parse import quote, quote_plus
 
 
 import pytest
@@ -412,3 +415,186 @@ def test_echoed_authorization_header_is_masked(local_server, run_playbook, tmp_p
         item = run.task(name)
         assert item['status'] == 'failed' and 'HTTP %d' % status in item['result']['msg'], item
     assert_no_leak(run_texts(run, tmp_path))
+
+
+# ---------------------------------------------------------------------------------------------------- every encoding
+
+# Credentials with the characters encodings treat specially: '/' (JSON's \/), '"', '+', a space (quote_plus), latin-1
+# and non-latin-1 letters (\uXXXX escapes, UTF-8 bytes read as latin-1 when a text body has no charset).
+U_TOKEN = 'tok/S3cr3t+é"9b1c'
+U_USERNAME = 'opsädmin'
+U_PASSWORD = 'pä/ss"wörd €-S3cr3t'
+U_BASIC = [base64.b64encode(('%s:%s' % (U_USERNAME, U_PASSWORD)).encode(encoding)).decode() for encoding in ('utf-8',)]
+
+
+def hex_case(text, upper):
+    def fix(match):
+        return match.group(1) + (match.group(2).upper() if upper else match.group(2).lower())
+    return re.sub(r'(\\u|%)([0-9a-fA-F]{4}|[0-9a-fA-F]{2})', fix, text)
+
+
+def encodings_of(secret):
+    """{form name: text} of every form the contract names, for one secret."""
+    ascii_json = json.dumps(secret)[1:-1]
+    forms = {
+        'raw': secret,
+        'json': ascii_json,
+        'json, \\/': ascii_json.replace('/', '\\/'),
+        'json, upper hex, \\/': hex_case(ascii_json, True).replace('/', '\\/'),
+        'json, not ascii, \\/': json.dumps(secret, ensure_ascii=False)[1:-1].replace('/', '\\/'),
+        'quote': quote(secret, safe=''),
+        'quote, lower hex': hex_case(quote(secret, safe=''), False),
+        'quote_plus': quote_plus(secret),
+        'utf-8 read as latin-1': secret.encode('utf-8').decode('latin-1'),
+    }
+    return {name: text for name, text in forms.items() if text}
+
+
+def every_form():
+    """{label: form} of every form of every credential of this test: the token, the password, the basic credential."""
+    found = {}
+    for label, secret in [('token', U_TOKEN), ('password', U_PASSWORD)] + [('basic credential', value) for value in U_BASIC]:
+        for name, text in encodings_of(secret).items():
+            found['%s (%s)' % (label, name)] = text
+    return found
+
+
+def echoed_secrets(request):
+    """The credentials a request carried: [token] or [password, base64 of user:password]."""
+    scheme, _sep, value = request['headers'].get('Authorization', '').partition(' ')
+    if scheme.lower() == 'basic':
+        return [base64.b64decode(value).decode('utf-8').partition(':')[2], value]
+    return [value]
+
+
+def echo_everything(style, listing=None):
+    """A server echoing the request's credentials in every form; ``listing`` (entries) answers GET with 200."""
+    def answer(request):
+        if listing is not None and request['method'] == 'GET':
+            return json_answer(200, listing)
+        secrets = echoed_secrets(request)
+        forms = [text for secret in secrets for text in encodings_of(secret).values()]
+        # The reason phrase: the UTF-8 bytes of the credential on the status line (http.client reads them as latin-1).
+        reason = 'Denied %s' % secrets[0].encode('utf-8').decode('latin-1')
+        if style == 'json':
+            # Written by hand: \/ and \uXXXX escapes in both cases, next to the raw UTF-8 text.
+            body = '{"error": "denied", "message": "you sent %s", "debug": {"seen": "%s"}}' % (
+                ' | '.join(form.replace('"', '\\"') if '\\"' not in form else form for form in forms[1:5]),
+                hex_case(json.dumps(secrets[-1])[1:-1], True).replace('/', '\\/'))
+            return (401, reason), {'Content-Type': 'application/json'}, body.encode('utf-8')
+        if style == 'text':
+            # text/plain without a charset: requests alone would read these UTF-8 bytes as latin-1.
+            return (500, reason), {'Content-Type': 'text/plain'}, ('refused: %s' % ' ; '.join(forms)).encode('utf-8')
+        page = '<html><body><h1>403</h1><p>%s</p></body></html>' % '</p><p>'.join(forms)
+        return (403, reason), {'Content-Type': 'text/html'}, page.encode('utf-8')
+    return answer
+
+
+def serve_with_reason(server):
+    """Let ``server``'s answer give ``(status, reason phrase)`` as its status."""
+    handler = server.httpd.RequestHandlerClass
+    original = handler.send_response
+
+    def send_response(self, code, message=None):
+        if isinstance(code, tuple):
+            code, message = code
+        original(self, code, message)
+
+    handler.send_response = send_response
+    return server
+
+
+@pytest.fixture
+def unicode_secret_vars(tmp_path_factory):
+    path = tmp_path_factory.mktemp('unicode_secret_vars') / 'secrets.json'
+    path.write_text(json.dumps({'u_token': U_TOKEN, 'u_user': U_USERNAME, 'u_password': U_PASSWORD,
+                                'newline_token': U_TOKEN + '\n', 'spaced_password': ' ' + U_PASSWORD,
+                                'euro_token': 'tok-€-S3cr3t-euro'}))
+    return ('-e', '@%s' % path)
+
+
+def all_output(run, tmp_path):
+    texts = run_texts(run, tmp_path)
+    # The results file is JSON with ASCII escapes: search its values as text too.
+    texts['task results, decoded'] = json.dumps(run.results, ensure_ascii=False)
+    return texts
+
+
+@pytest.mark.parametrize('verbosity', [0, 4])
+def test_credentials_echoed_in_every_encoding_never_show(local_server, run_playbook, tmp_path, unicode_secret_vars, verbosity):
+    entry = {'session_id': 'e-0001', 'session_type': 'http', 'site': 'central', 'domain': MASTER, 'login': 'victim',
+             'user_id': 'u-0001', 'ttl': 600}
+    servers = {}
+    for style in ('json', 'text', 'html'):
+        servers[style] = serve_with_reason(local_server(echo_everything(style)))
+        servers[style + ' listing'] = serve_with_reason(local_server(echo_everything(style, listing=[entry])))
+    auths = {'token': {'token': '{{ u_token }}'}, 'basic': {'username': '{{ u_user }}', 'password': '{{ u_password }}'}}
+    info, close = 'incoplax.platform.ws_session_info', 'incoplax.platform.ws_session'
+    report_dir = tmp_path / 'reports'
+    tasks = []
+    for auth_name, auth in auths.items():
+        for style in ('json', 'text', 'html'):
+            conn = dict(auth, retries=0, url=servers[style].url)
+            listed = dict(conn, url=servers[style + ' listing'].url)
+            tasks += [
+                task('%s %s info' % (auth_name, style), info, conn, fails=True),
+                task('%s %s logout' % (auth_name, style), close, dict(listed, user=['victim'], domain=MASTER), fails=True),
+                task('%s %s delete' % (auth_name, style), close, dict(listed, session_id=['e-0001']), fails=True),
+            ]
+        tasks.append(attempt_role('%s forced logout' % auth_name, 'incoplax.platform.forced_logout', {
+            'forced_logout_users': ['victim'], 'forced_logout_domain': MASTER, 'forced_logout_ticket': 'ENC-%s' % auth_name,
+            'forced_logout_report_dir': str(report_dir), 'incoplax_connection': dict(auth, retries=0, url=servers['json listing'].url)}))
+    run = run_playbook(tasks, args=unicode_secret_vars, verbosity=verbosity, diff=True)
+    assert_no_traceback(run)
+    # The servers really echoed the credentials: they received them, and every answer failed the task.
+    assert any(r['headers'].get('Authorization') == 'Bearer ' + U_TOKEN for r in servers['json'].requests)
+    assert any(r['headers'].get('Authorization') == 'Basic ' + U_BASIC[0] for r in servers['text'].requests)
+    for auth_name in auths:
+        for style, status in (('json', 401), ('text', 500), ('html', 403)):
+            item = run.task('%s %s info' % (auth_name, style))
+            assert item['status'] == 'failed' and 'HTTP %d' % status in item['result']['msg'], item
+            assert 'Denied ********' in item['result']['msg'] and '********' in item['result']['error']['excerpt'], item
+            for kind, method in (('logout', 'POST'), ('delete', 'DELETE')):
+                result = run.task('%s %s %s' % (auth_name, style, kind))['result']
+                (failed_target,) = result['failed_targets']
+                assert failed_target['status'] == status and method in failed_target['error'], result
+                assert '********' in failed_target['error'] and result['closed'] == []
+        evidence = json.loads((report_dir / ('ENC-%s.json' % auth_name)).read_text())
+        assert 'HTTP 401' in json.dumps(evidence), evidence
+    found = leaks(all_output(run, tmp_path), every_form())
+    assert not found, 'secrets found in the output:\n' + '\n'.join(found)
+
+
+def test_credentials_that_cannot_be_sent_are_refused_without_showing_them(local_server, run_playbook, tmp_path, unicode_secret_vars):
+    recorder = local_server(lambda request: json_answer(200, []))
+    info = 'incoplax.platform.ws_session_info'
+    tasks = [
+        task('token with a newline', info, {'url': recorder.url, 'token': '{{ newline_token }}'}, fails=True),
+        task('token from a YAML block', info, {'url': recorder.url, 'token': '{{ u_token }}\n'}, fails=True),
+        task('password with a space', info, {'url': recorder.url, 'username': '{{ u_user }}', 'password': '{{ spaced_password }}'},
+             fails=True),
+        task('token not latin-1', info, {'url': recorder.url, 'token': '{{ euro_token }}'}, fails=True),
+        task('bad IPv6 url', info, {'url': 'http://[::1', 'token': '{{ u_token }}'}, fails=True),
+        task('credentials in url', info, {'url': recorder.url.replace('//', '//%s:{{ u_password }}@' % U_USERNAME), 'token': '{{ u_token }}'},
+             fails=True),
+    ]
+    for verbosity in (0, 4):
+        run = run_playbook(tasks, args=unicode_secret_vars, verbosity=verbosity)
+        assert_no_traceback(run)
+        expected = {
+            'token with a newline': 'token: has leading or trailing whitespace or a line break (a YAML | block or echo adds one); '
+                                    'remove it, for example with | trim',
+            'token from a YAML block': 'token: has leading or trailing whitespace',
+            'password with a space': 'password: has leading or trailing whitespace',
+            'token not latin-1': 'token: contains characters that cannot be sent in an HTTP header',
+            'bad IPv6 url': "url: 'http://[::1' is not a valid URL",
+            'credentials in url': 'url: ',
+        }
+        for name, message in expected.items():
+            item = run.task(name)
+            assert item['status'] == 'failed' and item['result']['msg'].startswith(message), (name, item['result'])
+        assert recorder.requests == []
+        forms = dict(every_form())
+        forms.update(('euro token (%s)' % name, text) for name, text in encodings_of('tok-€-S3cr3t-euro').items())
+        found = leaks(all_output(run, tmp_path), forms)
+        assert not found, 'secrets found in the output:\n' + '\n'.join(found)

@@ -9,6 +9,10 @@ __metaclass__ = type
 
 import base64
 import json
+import re
+import socket
+import struct
+import threading
 import time
 
 import pytest
@@ -46,8 +50,10 @@ def client_for(server, **kwargs):
     (['a b', 'c'], '?sites=%5B%22a%20b%22%2C%22c%22%5D'),
 ])
 def test_list_sends_sites_as_url_encoded_json_in_query(server, sites, query):
-    server.add(json_body=[ENTRY])
-    assert client_for(server).list_sessions(sites) == [ENTRY]
+    # An entry on a site of the scope, or the listing would be refused as outside it.
+    entry = dict(ENTRY, site=sites[0]) if isinstance(sites, list) else ENTRY
+    server.add(json_body=[entry])
+    assert client_for(server).list_sessions(sites) == [entry]
     assert server.requests[0]['method'] == 'GET'
     assert server.requests[0]['path'] == SESSIONS_PATH + query
 
@@ -81,7 +87,7 @@ def test_logout_without_sites_omits_the_field(server):
 @pytest.mark.parametrize('session_id, segment', [
     ('51e6cad2-0176', '51e6cad2-0176'),
     ('a/b', 'a%2Fb'),
-    ('a b?c#d%', 'a%20b%3Fc%23d%25'),
+    ('a?c#d%', 'a%3Fc%23d%25'),
     ('é', '%C3%A9'),
 ])
 def test_delete_quotes_the_id_as_one_segment(server, session_id, segment):
@@ -180,7 +186,7 @@ def test_redirect_is_not_followed_and_credentials_stay(server):
 
 
 def test_unreachable_url_is_a_clear_error():
-    client = IncoplaxClient('http://127.0.0.1:9', token='t', retries=0, timeout=2)
+    client = IncoplaxClient('http://127.0.0.1:9', token='tok-unreachable', retries=0, timeout=2)
     with pytest.raises(IncoplaxApiError) as info:
         client.list_sessions()
     assert info.value.status is None
@@ -209,3 +215,243 @@ def test_unusable_answers_are_clear_errors(server, body, reason):
 def test_encode_sites_is_compact_json():
     assert encode_sites('all') == '"all"'
     assert encode_sites(['a', 'b']) == '["a","b"]'
+
+
+# ---------------------------------------------------------------------------------------------------- error texts
+
+@pytest.mark.parametrize('body, shown, hidden', [
+    ({'error': 'Bad Request', 'message': 'sites must be JSON'}, 'Bad Request: sites must be JSON', None),
+    ({'error': 'not found', 'message': 'session not found'}, 'session not found', 'not found:'),
+    ({'error': 'session not found', 'message': 'not found'}, 'session not found', 'not found:'),
+    ({'message': 'only a message'}, 'only a message', None),
+    ({'error': {'code': 400, 'message': 'nested message'}}, 'nested message', None),
+    ({'status': 'error'}, 'error', None),
+    ({'detail': 'a detail', 'status': 'error'}, 'a detail', 'error'),
+])
+def test_the_excerpt_shows_the_more_specific_message(server, body, shown, hidden):
+    server.add(status=400, json_body=body)
+    with pytest.raises(IncoplaxApiError) as info:
+        client_for(server).list_sessions()
+    assert info.value.excerpt == shown
+    assert hidden is None or hidden not in info.value.excerpt
+
+
+def answer_with_reason(server, reason):
+    """Make the scripted server send ``reason`` (text written as latin-1 bytes) as the HTTP reason phrase."""
+    handler = server.httpd.RequestHandlerClass
+    original = handler.send_response
+
+    def send_response(self, code, message=None):
+        original(self, code, reason)
+
+    handler.send_response = send_response
+
+
+@pytest.mark.parametrize('password', ['pw-S3cr3t', 'pässwörd-€', 'a/b"c'])
+def test_the_reason_phrase_is_redacted_in_every_reading(server, password):
+    # http.client reads the status line as latin-1: the UTF-8 bytes of the password arrive as mojibake.
+    answer_with_reason(server, 'Denied %s' % password.encode('utf-8').decode('latin-1'))
+    server.add(status=401, json_body={'error': 'no'})
+    with pytest.raises(IncoplaxApiError) as info:
+        client_for(server, token=None, username='admin', password=password).list_sessions()
+    text = str(info.value) + json.dumps(info.value.to_dict(), ensure_ascii=False)
+    assert 'Denied ********' in info.value.reason
+    assert password not in text and password.encode('utf-8').decode('latin-1') not in text
+
+
+def test_a_text_body_without_charset_is_read_as_utf8_and_redacted(server):
+    password = 'pässwörd-€'
+    server.add(status=500, body=('credential %s refused' % password).encode('utf-8'), headers={'Content-Type': 'text/plain'})
+    with pytest.raises(IncoplaxApiError) as info:
+        client_for(server, token=None, username='admin', password=password).list_sessions()
+    assert info.value.excerpt == 'credential ******** refused'
+
+
+def test_a_latin1_body_is_redacted_before_decoding(server):
+    password = 'pässwörd'
+    server.add(status=500, body=('credential %s refused' % password).encode('latin-1'),
+               headers={'Content-Type': 'text/plain; charset=utf-8'})
+    with pytest.raises(IncoplaxApiError) as info:
+        client_for(server, token=None, username='admin', password=password).list_sessions()
+    assert info.value.excerpt == 'credential ******** refused'
+
+
+@pytest.mark.parametrize('token', ['tok-newline\n', 'tok\r\nX-Injected: 1', 'tök-€uro'])
+def test_a_token_that_cannot_be_a_header_is_an_error_without_the_token(server, token):
+    """Even without the module's parameter checks, requests' own refusal never shows the token."""
+    with pytest.raises(IncoplaxApiError) as info:
+        client_for(server, token=token).list_sessions()
+    text = str(info.value)
+    assert 'request not sent' in text or 'cannot reach' in text, text
+    for part in (token, token.strip(), 'tok-newline', 'ök-€uro'):
+        assert part not in text, text
+    assert server.requests == [] or 'X-Injected' not in server.requests[0]['headers']
+
+
+# ---------------------------------------------------------------------------------------------------- lost connections
+
+class ResettingServer:
+    """Reads each whole request, then drops the connection without an answer (an RST)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(8)
+        self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
+        self.requests = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            head, _sep, body = data.partition(b'\r\n\r\n')
+            length = int(re.search(rb'(?i)content-length:\s*(\d+)', head).group(1)) if b'ontent-' in head.lower() else 0
+            while len(body) < length:
+                body += conn.recv(65536)
+            self.requests.append(head.split(b' ', 1)[0].decode())
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            conn.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def resetting():
+    instance = ResettingServer()
+    yield instance
+    instance.stop()
+
+
+@pytest.mark.parametrize('call, method', [
+    (lambda client: client.logout_user('master.domain', 'alice', 'all'), 'POST'),
+    (lambda client: client.close_session('s-1', 'all'), 'DELETE'),
+])
+@pytest.mark.parametrize('retries', [0, 1])
+def test_a_change_lost_after_sending_may_have_been_delivered(resetting, call, method, retries):
+    client = IncoplaxClient(resetting.url, token='tok-lost', retries=retries, timeout=5)
+    with pytest.raises(IncoplaxApiError) as info:
+        call(client)
+    assert 'connection lost after the request was sent: it may have been delivered' in str(info.value)
+    assert 'cannot reach' not in str(info.value)
+    assert resetting.requests == [method] * (retries + 1)
+
+
+def test_a_listing_lost_after_sending_still_says_cannot_reach(resetting):
+    with pytest.raises(IncoplaxApiError) as info:
+        IncoplaxClient(resetting.url, token='tok-lost', retries=0, timeout=5).list_sessions()
+    assert 'cannot reach %s' % resetting.url in str(info.value)
+
+
+@pytest.mark.parametrize('call', [
+    lambda client: client.logout_user('master.domain', 'alice'),
+    lambda client: client.close_session('s-1'),
+])
+def test_a_change_that_could_not_connect_says_cannot_reach(closed_port, call):
+    client = IncoplaxClient('http://127.0.0.1:%d' % closed_port, token='tok-closed', retries=0, timeout=5)
+    with pytest.raises(IncoplaxApiError) as info:
+        call(client)
+    assert 'cannot reach http://127.0.0.1:%d' % closed_port in str(info.value)
+    assert 'may have been delivered' not in str(info.value)
+
+
+@pytest.fixture
+def closed_port():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(('127.0.0.1', 0))
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+# ---------------------------------------------------------------------------------------------------- retry budget
+
+def test_a_wait_larger_than_the_budget_is_not_started(server):
+    server.default = (429, {'Retry-After': '3600'}, b'{"error": "slow down"}')
+    client = client_for(server, retries=3, retry_budget=5)
+    with pytest.raises(IncoplaxApiError) as info:
+        client.list_sessions()
+    error = info.value
+    assert len(server.requests) == 1
+    assert error.status == 429 and error.excerpt == 'slow down'
+    assert 'the retry budget of 5 s is spent' in error.reason and 'Retry-After: 3600' in error.reason
+    assert 'capped at 60 s' in error.reason
+    assert client.budget.exhausted and client.budget.spent == 0
+
+
+def test_after_the_budget_is_spent_each_request_gets_one_attempt(server):
+    server.add(status=429, headers={'Retry-After': '3600'})
+    server.default = (503, {}, b'busy')
+    client = client_for(server, retries=3, retry_budget=0)
+    with pytest.raises(IncoplaxApiError, match='retry budget of 0 s is spent'):
+        client.list_sessions()
+    # A 503 would be retried at once (no wait) with a fresh budget; with a spent one it is not retried at all.
+    for call in (client.list_sessions, lambda: client.close_session('s-1'), lambda: client.logout_user('d', 'u')):
+        del server.requests[:]
+        with pytest.raises(IncoplaxApiError) as info:
+            call()
+        assert info.value.status == 503 and 'retry budget of 0 s is spent' in info.value.reason
+        assert len(server.requests) == 1
+
+
+def test_waits_within_the_budget_happen_then_the_next_is_refused(server):
+    server.default = (429, {'Retry-After': '1'}, b'')
+    client = client_for(server, retries=5, retry_budget=1)
+    with pytest.raises(IncoplaxApiError) as info:
+        client.list_sessions()
+    # First try, one wait of 1 s (the whole budget), second try, then the next wait does not fit.
+    assert len(server.requests) == 2
+    assert client.budget.spent == 1 and 'the retry budget of 1 s is spent (1 s waited' in info.value.reason
+
+
+def test_a_retry_without_wait_needs_no_budget(server):
+    server.add(status=503)
+    server.add(json_body=[])
+    client = client_for(server, retries=3, retry_budget=0)
+    assert client.list_sessions() == []
+    assert len(server.requests) == 2 and not client.budget.exhausted
+
+
+def test_one_budget_is_shared_by_concurrent_requests(server):
+    server.default = (429, {'Retry-After': '1'}, b'')
+    client = client_for(server, retries=1, retry_budget=2, pool_size=6)
+    errors = []
+
+    def call():
+        try:
+            client.close_session('s')
+        except IncoplaxApiError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for dummy in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 6
+    # Exactly two of the six could wait their second second; the other four stopped after one try.
+    assert client.budget.spent == 2 and len(server.requests) == 6 + 2
+    assert sum('retry budget of 2 s is spent' in (error.reason or '') for error in errors) == 4
+
+
+def test_a_refused_connection_retry_names_the_budget(closed_port):
+    client = IncoplaxClient('http://127.0.0.1:%d' % closed_port, token='tok-budget', retries=3, timeout=5, retry_budget=0)
+    with pytest.raises(IncoplaxApiError) as info:
+        client.list_sessions()
+    assert 'cannot reach' in str(info.value) and 'retry budget of 0 s is spent' in str(info.value)
+
+
+def test_an_unreadable_retry_after_falls_back_to_the_backoff(server):
+    server.add(status=429, headers={'Retry-After': 'soon, maybe'})
+    server.add(json_body=[])
+    assert client_for(server, retries=1).list_sessions() == []
+    assert len(server.requests) == 2

@@ -452,7 +452,7 @@ def test_wait_false_lists_once_and_warns_about_what_is_still_open(clock):
 def test_a_platform_ignoring_sites_is_refused_before_any_write(server):
     """With the real client: a listing for sites [east] that holds central entries stops the run."""
     server.add(json_body=BEFORE)
-    client = IncoplaxClient(server.url, token='t', retries=0, timeout=5)
+    client = IncoplaxClient(server.url, token='tok-5c1e9a', retries=0, timeout=5)
     with pytest.raises(IncoplaxApiError) as info:
         run(client, user=['alice'], domain='d', sites=['east'])
     assert 'not honouring sites' in str(info.value) and 'central (3)' in str(info.value)
