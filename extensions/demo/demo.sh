@@ -61,6 +61,7 @@ ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$PY" \
 
 echo
 # Each run writes new evidence files, DEMO-INC-1.<UTC time>.md (and .json), listed in DEMO-INC-1.ledger.jsonl.
-LATEST=$(ls -1 "$EVIDENCE"/DEMO-INC-1.*.md | sort | tail -n 1)
-echo "== Evidence for the incident ticket: $LATEST (and .json); ledger: $EVIDENCE/DEMO-INC-1.ledger.jsonl; audit: $EVIDENCE/audit/"
+LEDGER=$EVIDENCE/DEMO-INC-1.ledger.jsonl
+LATEST=$EVIDENCE/$("$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])["files"]["markdown"]["name"])' "$LEDGER")
+echo "== Evidence for the incident ticket: $LATEST (and .json); ledger: $LEDGER; audit: $EVIDENCE/audit/"
 sed -n '1,30p' "$LATEST"

@@ -22,7 +22,6 @@ import unicodedata
 
 from collections import Counter
 
-import pytest
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
