@@ -303,3 +303,12 @@ def test_quarantine_closes_a_relogin(emulator, rulebook, receiver, tmp_path):
     (session_id,) = relogin
     evidence = json.loads((report_dir / ('INC-7-relogin-%s.json' % session_id)).read_text())
     assert [entry['session_id'] for entry in evidence['closed']] == [session_id] * len(evidence['closed'])
+
+
+def test_a_webhook_without_a_strong_token_does_not_start(emulator, rulebook, receiver, tmp_path):
+    variables = containment_vars(receiver, tmp_path / 'evidence', free_port(), webhook_token='short')
+    engine = rulebook('siem_containment', variables, api_env(emulator))
+    assert engine.wait_exit() != 0
+    assert 'webhook_token_is_required_with_16_characters_or_more' in engine.text()
+    assert not webhook_ready(variables['webhook_port'])
+    assert emulator.requests() == []
