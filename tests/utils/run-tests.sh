@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite, as CI runs it: every gate runs, then the script fails if any gate failed.
 # Usage: tests/utils/run-tests.sh [step ...]   (default: every step)
-# Steps: sanity units emulator integration molecule awx lint docs changelog build docsite importer (galaxy-importer on the
+# Steps: sanity units emulator eda integration molecule awx lint docs changelog build docsite importer (galaxy-importer on the
 # built tarball, about a minute; also make importer). The version matrix (make matrix,
 # tests/utils/matrix.sh) is separate: it runs sanity, units and integration on ansible-core 2.16 and 2.21.
 set -uo pipefail
@@ -54,12 +54,13 @@ step_docs()        { antsibull-docs lint-collection-docs --plugin-docs .; }
 step_changelog()   { bash "$ROOT/tests/utils/changelog-check.sh"; }
 step_build()       { $PY -m pytest -q -p no:cacheprovider tests/build; }
 step_molecule()    { molecule test --all; }
+step_eda()         { $PY -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function tests/eda; }
 step_awx()         { $PY -m pytest -q -p no:cacheprovider -n 2 tests/awx; }
 step_docsite()     { bash "$ROOT/tests/utils/docsite.sh" --check "$WORK/docsite"; }
 step_importer()    { bash "$ROOT/tests/utils/importer.sh"; }
 
 STEPS=("$@")
-[ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units emulator integration molecule awx lint docs changelog build docsite importer)
+[ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units emulator eda integration molecule awx lint docs changelog build docsite importer)
 declare -a FAILED=()
 for step in "${STEPS[@]}"; do
   echo "===== $step ====="
