@@ -850,3 +850,21 @@ def test_the_facts_of_the_last_run_win(api, run_playbook, tmp_path):
     assert run.result('after first')['msg'] == 'T-1 forced logout T-1: contained'
     assert run.result('after second')['msg'] == 'T-2 forced logout T-2: contained'
     assert sorted(entry['body']['user'] for entry in posts(api)) == ['carol', 'dave']
+
+
+def test_slow_propagation_is_still_open_never_spared_or_contained(api, run_playbook, tmp_path):
+    # The platform accepts the logouts but the sessions stay listed longer than the role waits.
+    api.set_faults({'close_delay': 60})
+    report_dir = tmp_path / 'evidence'
+    play = role_play(api, ['alice', 'carol'], forced_logout_ticket='INC-SLOW', forced_logout_report_dir=str(report_dir),
+                     forced_logout_wait_timeout=2, incoplax_connection=dict(connection(api), caller='admin'))
+    run = run_playbook(play)
+    assert run.rc != 0, run.describe()
+    data, markdown = assert_evidence(run, report_dir, 'INC-SLOW', 'INC-SLOW')
+    alice_and_carol = of(ALICE_1, ALICE_2, ALICE_3, CAROL_1, CAROL_2)
+    assert keys(data['remaining']) == alice_and_carol and data['spared'] == [] and data['closed'] == []
+    assert data['outcome'] == 'failed' and data['counts']['remaining'] == 5 and data['counts']['closed'] == 0
+    assert '## Still open' in markdown
+    lines = summary_text(run)
+    assert any(line.startswith('STILL OPEN') and ALICE_1 in line and CAROL_2 in line for line in lines), lines
+    assert 'FAILED' in lines[0] and 'contained' not in lines[0], lines
