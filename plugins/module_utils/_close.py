@@ -20,20 +20,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError, ParameterError
 from ansible_collections.incoplax.platform.plugins.module_utils._plan import (
-    SESSION_TARGET,
     Outcome,
-    failed_target,
     is_caller,
     listed_keys,
     outcome,
     plan,
-    read_request,
-    refuse_bad_session_ids,
     refused,
     result_of,
     settled,
     still_listed,
     warnings_of,
+)
+from ansible_collections.incoplax.platform.plugins.module_utils._request import (
+    SESSION_TARGET,
+    failed_target,
+    read_request,
+    refuse_bad_session_ids,
 )
 
 POLL_FIRST = 0.2

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from ansible_collections.incoplax.platform.plugins.module_utils import _api
 from ansible_collections.incoplax.platform.plugins.module_utils._api import SESSIONS_PATH, IncoplaxApiError, IncoplaxClient, encode_sites, session_path
 from ansible_collections.incoplax.platform.plugins.module_utils._args import ParameterError, normalize_sites
-from ansible_collections.incoplax.platform.plugins.module_utils._plan import read_request, refuse_bad_session_ids
+from ansible_collections.incoplax.platform.plugins.module_utils._request import read_request, refuse_bad_session_ids
 from ansible_collections.incoplax.platform.plugins.module_utils._sessions import MAX_SESSION_ID_LENGTH, session_id_problem
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
 

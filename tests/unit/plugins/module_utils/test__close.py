@@ -21,7 +21,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.incoplax.platform.plugins.module_utils import _close, _plan
+from ansible_collections.incoplax.platform.plugins.module_utils import _close, _plan, _request
 from ansible_collections.incoplax.platform.plugins.module_utils._api import IncoplaxClient
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 from ansible_collections.incoplax.platform.plugins.modules import ws_session
@@ -115,7 +115,7 @@ class FakeModule:
             concurrency=4, max_sessions=None, wait=True, wait_timeout=30,
         )
         if isinstance(overrides.get('match'), dict):
-            overrides['match'] = dict(dict.fromkeys(_plan.MATCH_KEYS), **overrides['match'])
+            overrides['match'] = dict(dict.fromkeys(_request.MATCH_KEYS), **overrides['match'])
         self.params.update(overrides)
         self.check_mode = check_mode
         self.diff_mode = diff_mode
@@ -175,7 +175,7 @@ def documented(section=None):
 
 def test_execute_sends_each_sendable_target_once_with_its_scope():
     client = FakeClient(BEFORE + [entry('m1', 'mia', site='west')])
-    the_plan = _plan.plan(client.sessions, _plan.read_request(FakeModule(client, session_id=['a1', 'm1']).params))
+    the_plan = _plan.plan(client.sessions, _request.read_request(FakeModule(client, session_id=['a1', 'm1']).params))
     bad = _plan.delete_target('..', [entry('..', 'x')], 'all')
     _close.execute(client, the_plan.targets + [bad], None, 3)
     assert sorted(client.writes()) == [('DELETE', 'a1', ['central']), ('DELETE', 'm1', ['west'])]
@@ -203,7 +203,7 @@ def delete_targets(*session_ids):
 
 
 def user_target(name):
-    request = _plan.read_request(FakeModule(None, user=[name], domain='d').params)
+    request = _request.read_request(FakeModule(None, user=[name], domain='d').params)
     return _plan.plan(BEFORE, request).targets
 
 
@@ -479,7 +479,7 @@ def test_no_write_when_a_guard_refuses_or_in_check_mode(listing, options, protec
     module = FakeModule(client, check_mode=check_mode, protected_users=protected, max_sessions=max_sessions,
                         wait_timeout=1, **options)
     result = _close.close_sessions(module)
-    the_plan = _plan.plan(listing, _plan.read_request(module.params))
+    the_plan = _plan.plan(listing, _request.read_request(module.params))
     the_plan.refuse_above(max_sessions)
     written = client.writes()
     if check_mode or the_plan.refusal is not None:
@@ -488,7 +488,7 @@ def test_no_write_when_a_guard_refuses_or_in_check_mode(listing, options, protec
         assert result['failed'] is True and 'nothing was closed' in result['msg']
     assert '..' not in [call[1] for call in written]
     # No write ever addresses a protected account, whatever the run did.
-    protection = _plan.Protection(protected, listing)
+    protection = _request.Protection(protected, listing)
     for call in written:
         if call[0] == 'DELETE':
             assert not any(protection.covers(e) for e in listing if e['session_id'] == call[1] and e['site'] in call[2])

@@ -16,7 +16,7 @@ import unicodedata
 
 import pytest
 
-from ansible_collections.incoplax.platform.plugins.module_utils import _plan
+from ansible_collections.incoplax.platform.plugins.module_utils import _plan, _request
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 
 
@@ -43,13 +43,13 @@ def params(**overrides):
     values = dict(state='absent', session_id=None, user=None, domain=None, match=None, protected_users=[],
                   sites='all', concurrency=8, max_sessions=None, wait=True, wait_timeout=30)
     if isinstance(overrides.get('match'), dict):
-        overrides['match'] = dict(dict.fromkeys(_plan.MATCH_KEYS), **overrides['match'])
+        overrides['match'] = dict(dict.fromkeys(_request.MATCH_KEYS), **overrides['match'])
     values.update(overrides)
     return values
 
 
 def request(**overrides):
-    return _plan.read_request(params(**overrides))
+    return _request.read_request(params(**overrides))
 
 
 def plan(before=None, **overrides):
@@ -67,12 +67,12 @@ def rows(entries):
 # ---------------------------------------------------------------------------------------------------- names
 
 def test_clean_names_trims_and_dedupes_in_order():
-    assert _plan.clean_names([' bob', 'alice ', 'bob', '\talice\n', 'carol'], 'user') == ['bob', 'alice', 'carol']
+    assert _request.clean_names([' bob', 'alice ', 'bob', '\talice\n', 'carol'], 'user') == ['bob', 'alice', 'carol']
 
 
 def test_clean_names_keeps_inner_spaces_and_none_means_unset():
-    assert _plan.clean_names(['a b'], 'user') == ['a b']
-    assert _plan.clean_names(None, 'user') is None
+    assert _request.clean_names(['a b'], 'user') == ['a b']
+    assert _request.clean_names(None, 'user') is None
 
 
 @pytest.mark.parametrize('value, kind', [
@@ -86,7 +86,7 @@ def test_clean_names_keeps_inner_spaces_and_none_means_unset():
 @pytest.mark.parametrize('option', ['user', 'protected_users', 'session_id'])
 def test_clean_names_refuses_non_strings_naming_the_option_and_the_type(value, kind, option):
     with pytest.raises(ParameterError) as info:
-        _plan.clean_names(value, option)
+        _request.clean_names(value, option)
     text = str(info.value)
     assert text.startswith(option + ': ') and 'is a %s, not a name' % kind in text
     assert 'flat list of strings' in text
@@ -95,12 +95,12 @@ def test_clean_names_refuses_non_strings_naming_the_option_and_the_type(value, k
 @pytest.mark.parametrize('value', [[''], ['  '], ['alice', '\t\n'], ['\u00a0']])
 def test_clean_names_refuses_blank_names(value):
     with pytest.raises(ParameterError, match=r'^protected_users: .* is empty; remove it'):
-        _plan.clean_names(value, 'protected_users')
+        _request.clean_names(value, 'protected_users')
 
 
 def test_clean_names_refuses_an_empty_list():
     with pytest.raises(ParameterError, match='^user: the list is empty'):
-        _plan.clean_names([], 'user')
+        _request.clean_names([], 'user')
 
 
 @pytest.mark.parametrize('left, right', [
@@ -108,12 +108,12 @@ def test_clean_names_refuses_an_empty_list():
 ])
 def test_name_key_folds_case_and_unicode_normalisation(left, right):
     assert left != right
-    assert _plan.name_key(left) == _plan.name_key(right)
+    assert _request.name_key(left) == _request.name_key(right)
 
 
 @pytest.mark.parametrize('left, right', [('admin', 'admin2'), ('admin', ' admin'), ('jose', NFC_JOSE)])
 def test_name_key_keeps_different_names_apart(left, right):
-    assert _plan.name_key(left) != _plan.name_key(right)
+    assert _request.name_key(left) != _request.name_key(right)
 
 
 # ---------------------------------------------------------------------------------------------------- read_request
@@ -164,18 +164,18 @@ def test_read_request_refuses_bad_input_naming_the_option(overrides, start):
 
 
 def test_refuse_bad_session_ids_reports_each_unsafe_id_with_a_reason():
-    refused = _plan.refuse_bad_session_ids(['ok-1', '..', 'x' * 1025, 'a\x00b', 'a/b'])
+    refused = _request.refuse_bad_session_ids(['ok-1', '..', 'x' * 1025, 'a\x00b', 'a/b'])
     assert [item['target'] for item in refused] == ['..', 'x' * 1025, 'a\x00b']
     assert all(item['type'] == 'session_id' and item['status'] is None for item in refused)
-    assert all(item['error'].startswith('not sent: ') and _plan.ID_HELP in item['error'] for item in refused)
-    assert _plan.refuse_bad_session_ids(None) == [] and _plan.refuse_bad_session_ids(['a/b', '%2F', '...']) == []
+    assert all(item['error'].startswith('not sent: ') and _request.ID_HELP in item['error'] for item in refused)
+    assert _request.refuse_bad_session_ids(None) == [] and _request.refuse_bad_session_ids(['a/b', '%2F', '...']) == []
 
 
 # ---------------------------------------------------------------------------------------------------- protection
 
 @pytest.mark.parametrize('protected', ['keeper', 'uid-keeper', 'KEEPER', 'Uid-Keeper'])
 def test_protection_recognises_the_account_by_either_name_in_any_case(protected):
-    protection = _plan.Protection([protected], BEFORE)
+    protection = _request.Protection([protected], BEFORE)
     assert protection.covers(BEFORE[5])
     assert protection.covers_name('keeper') and protection.covers_name('UID-KEEPER')
     assert not any(protection.covers(e) for e in BEFORE[:5])
@@ -184,26 +184,26 @@ def test_protection_recognises_the_account_by_either_name_in_any_case(protected)
 def test_protection_recognises_unicode_normalisations_both_ways():
     listing = [entry('j1', NFD_JOSE, user_id='u-j'), entry('j2', 'other')]
     for name in (NFC_JOSE, NFC_JOSE.upper(), NFD_JOSE):
-        protection = _plan.Protection([name], listing)
+        protection = _request.Protection([name], listing)
         assert protection.covers(listing[0]) and not protection.covers(listing[1])
         assert protection.covers_name('u-j') and protection.unmatched == []
 
 
 def test_protection_reports_names_that_match_no_account():
-    protection = _plan.Protection(['keeper', 'kepeer', 'nobody'], BEFORE)
+    protection = _request.Protection(['keeper', 'kepeer', 'nobody'], BEFORE)
     assert protection.unmatched == ['kepeer', 'nobody']
     the_plan = plan(session_id=['b1'], protected_users=['kepeer'])
     assert len(the_plan.warnings) == 1 and 'kepeer' in the_plan.warnings[0] and 'spelling' in the_plan.warnings[0]
 
 
 def test_protection_of_a_name_with_no_session_does_not_learn_other_names():
-    protection = _plan.Protection(['ghost'], BEFORE)
+    protection = _request.Protection(['ghost'], BEFORE)
     assert protection.covers_name('GHOST') and not protection.covers_name('uid-ghost')
 
 
 def test_an_entry_with_non_text_names_is_never_protected_by_a_stringified_name():
     odd = {'session_id': 'z', 'login': ['keeper'], 'user_id': None, 'site': 'east', 'domain': 'd'}
-    protection = _plan.Protection(["['keeper']", 'None'], [odd])
+    protection = _request.Protection(["['keeper']", 'None'], [odd])
     assert not protection.covers(odd)
 
 
@@ -282,7 +282,7 @@ def test_a_name_shared_across_domains_is_not_ambiguous_within_one():
 
 
 def test_ambiguity_text_names_every_account():
-    text = _plan.ambiguity('bob', 'd', [('bob', 'u1'), ('robert', 'bob'), ('roberta', 'bob')])
+    text = _request.ambiguity('bob', 'd', [('bob', 'u1'), ('robert', 'bob'), ('roberta', 'bob')])
     assert text.startswith("user: 'bob' designates 3 accounts in d: ")
     assert 'login roberta (user id bob)' in text
 

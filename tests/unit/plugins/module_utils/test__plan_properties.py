@@ -26,7 +26,7 @@ from collections import Counter
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.incoplax.platform.plugins.module_utils import _plan
+from ansible_collections.incoplax.platform.plugins.module_utils import _plan, _request
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 
 FAST = settings(max_examples=300, deadline=None)
@@ -61,7 +61,7 @@ def params(**overrides):
     values = dict(state='absent', session_id=None, user=None, domain=None, match=None, protected_users=[],
                   sites='all', concurrency=8, max_sessions=None, wait=True, wait_timeout=30)
     if isinstance(overrides.get('match'), dict):
-        overrides['match'] = dict(dict.fromkeys(_plan.MATCH_KEYS), **overrides['match'])
+        overrides['match'] = dict(dict.fromkeys(_request.MATCH_KEYS), **overrides['match'])
     values.update(overrides)
     return values
 
@@ -72,10 +72,10 @@ def requests(draw):
     kind = draw(st.sampled_from(['user', 'session_id', 'match']))
     common = dict(protected_users=draw(st.lists(typed_names, max_size=3)), sites=draw(sites_options))
     if kind == 'user':
-        return _plan.read_request(params(user=draw(st.lists(typed_names, min_size=1, max_size=4)),
+        return _request.read_request(params(user=draw(st.lists(typed_names, min_size=1, max_size=4)),
                                          domain=draw(st.sampled_from(DOMAINS)), **common))
     if kind == 'session_id':
-        return _plan.read_request(params(session_id=draw(st.lists(st.sampled_from(SESSION_IDS + ['zz']), min_size=1,
+        return _request.read_request(params(session_id=draw(st.lists(st.sampled_from(SESSION_IDS + ['zz']), min_size=1,
                                                                   max_size=4)), **common))
     match = draw(st.fixed_dictionaries({}, optional={
         'login': st.lists(names, min_size=1, max_size=2),
@@ -84,7 +84,7 @@ def requests(draw):
         'session_type': st.lists(st.sampled_from(['http', 'websocket']), min_size=1, max_size=2),
         'site': st.lists(st.sampled_from(SITES), min_size=1, max_size=2),
     }).filter(bool))
-    return _plan.read_request(params(match=match, **common))
+    return _request.read_request(params(match=match, **common))
 
 
 def key(name):
@@ -130,7 +130,7 @@ odd_values = st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.text
 def test_clean_names_trims_dedupes_and_refuses_anything_but_non_blank_strings(values, option):
     bad = [value for value in values if not isinstance(value, str) or not value.strip()]
     try:
-        got = _plan.clean_names(values, option)
+        got = _request.clean_names(values, option)
     except ParameterError as exc:
         assert bad, values
         assert str(exc).startswith(option + ': ')
@@ -138,7 +138,7 @@ def test_clean_names_trims_dedupes_and_refuses_anything_but_non_blank_strings(va
     assert not bad, values
     assert got == list(dict.fromkeys(value.strip() for value in values))
     assert all(name and name == name.strip() for name in got)
-    assert _plan.clean_names(got, option) == got
+    assert _request.clean_names(got, option) == got
 
 
 @FAST
@@ -146,13 +146,13 @@ def test_clean_names_trims_dedupes_and_refuses_anything_but_non_blank_strings(va
 @example(NFC_JOSE)
 @example('\u1e9b\u0323')
 def test_name_key_ignores_the_normalisation_form(name):
-    assert _plan.name_key(unicodedata.normalize('NFD', name)) == _plan.name_key(unicodedata.normalize('NFC', name))
+    assert _request.name_key(unicodedata.normalize('NFD', name)) == _request.name_key(unicodedata.normalize('NFC', name))
 
 
 @FAST
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
 def test_name_key_ignores_ascii_case(name):
-    assert _plan.name_key(name.upper()) == _plan.name_key(name) == _plan.name_key(name.lower())
+    assert _request.name_key(name.upper()) == _request.name_key(name) == _request.name_key(name.lower())
 
 
 @FAST
@@ -162,7 +162,7 @@ def test_name_key_ignores_ascii_case(name):
 def test_name_key_equal_for_canonically_caseless_equal_names(name):
     upper = unicodedata.normalize('NFC', name).upper()
     assert key(upper) == key(name)
-    assert _plan.name_key(upper) == _plan.name_key(name)
+    assert _request.name_key(upper) == _request.name_key(name)
 
 
 # ---------------------------------------------------------------------------------------------------- protection
@@ -170,7 +170,7 @@ def test_name_key_equal_for_canonically_caseless_equal_names(name):
 @FAST
 @given(listings, st.lists(typed_names, min_size=1, max_size=3))
 def test_protection_covers_every_name_of_every_protected_account(listing, protected):
-    protection = _plan.Protection([name.strip() for name in protected], listing)
+    protection = _request.Protection([name.strip() for name in protected], listing)
     keys = protected_keys(listing, [name.strip() for name in protected])
     for entry in listing:
         if is_protected(entry, keys):
@@ -185,11 +185,11 @@ def test_protection_covers_every_name_of_every_protected_account(listing, protec
 @example([{'session_id': 's1', 'login': 'bob', 'user_id': 'u1', 'site': 'east', 'domain': 'd', 'session_type': 'http'},
           {'session_id': 's2', 'login': 'robert', 'user_id': 'bob', 'site': 'east', 'domain': 'd',
            'session_type': 'http'}],
-         _plan.read_request(params(user=['bob'], domain='d')))
+         _request.read_request(params(user=['bob'], domain='d')))
 @example([{'session_id': 's1', 'login': 'alice', 'user_id': 'u1', 'site': 'east', 'domain': 'd', 'session_type': 'http'},
           {'session_id': 's1', 'login': 'keeper', 'user_id': 'u2', 'site': 'west', 'domain': 'd',
            'session_type': 'websocket'}],
-         _plan.read_request(params(match={'login': ['alice']}, protected_users=['KEEPER'])))
+         _request.read_request(params(match={'login': ['alice']}, protected_users=['KEEPER'])))
 def test_nothing_that_may_be_sent_reaches_a_protected_account_or_two_accounts(listing, request):
     the_plan = _plan.plan(listing, request)
     if the_plan.refusal is not None:
@@ -217,7 +217,7 @@ def test_a_protected_account_in_user_always_refuses_the_plan(listing, others, do
     protected = data.draw(names)
     spelled = data.draw(st.sampled_from([protected, protected.upper(), unicodedata.normalize('NFD', protected),
                                          ' %s ' % protected]))
-    request = _plan.read_request(params(user=others + [spelled], domain=domain, protected_users=[protected]))
+    request = _request.read_request(params(user=others + [spelled], domain=domain, protected_users=[protected]))
     the_plan = _plan.plan(listing, request)
     assert the_plan.refusal is not None and the_plan.refusal.endswith('(nothing was closed)')
 
@@ -242,7 +242,7 @@ def test_delete_scope_covers_exactly_the_sites_of_its_entries(entry_sites, sites
 @given(listings, st.lists(st.sampled_from(SITES), min_size=1, max_size=2, unique=True),
        st.lists(names, min_size=1, max_size=2), st.sampled_from([None, 'all', 'current']))
 def test_match_site_narrows_every_delete_to_the_matched_sites(listing, match_sites, logins, sites):
-    request = _plan.read_request(params(match={'site': match_sites, 'login': logins}, sites=sites))
+    request = _request.read_request(params(match={'site': match_sites, 'login': logins}, sites=sites))
     the_plan = _plan.plan(listing, request)
     for target in the_plan.targets:
         assert set(target.scope) <= set(match_sites)
@@ -366,7 +366,7 @@ ODD_CASES = [
 def test_odd_listings_never_crash_the_plan_the_outcome_or_the_result(data, survivors):
     after = [entry for entry in data if entry['session_id'] in survivors]
     for case in ODD_CASES:
-        request = _plan.read_request(params(**case))
+        request = _request.read_request(params(**case))
         the_plan = _plan.plan(data, request)
         found = _plan.outcome(the_plan.targets, after, False, 'bob')
         result = _plan.result_of(request, the_plan, found, 'bob', False, True, 30, True)
