@@ -1,4 +1,4 @@
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Entry points; each one installs what it needs in .venv (pinned, see requirements-dev.txt).
 .PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench importer clean

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The main job: start the API emulator with seeded sessions and show the collection at work against it
 # (audit, then the forced logout of three accounts while the break-glass ones stay untouched, and the evidence).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Interpreter for the benchmark's module runs: runs $BENCH_PYTHON and, when /usr/bin/time exists, appends the
 # module process's peak RSS (KiB), wall seconds and command line to $BENCH_RSS_FILE.

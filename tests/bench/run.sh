@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # make bench: the collection's benchmark against the API emulator (see docs/performance.md).
 # One command: starts seeded emulators, runs the uri-loop baseline and the collection in the same run, prints

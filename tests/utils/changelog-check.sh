@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Changelog gate (step `changelog` of run-tests.sh): the fragments are valid and a release would work.
 #  1. antsibull-changelog lint, and lint-changelog-yaml on changelogs/changelog.yaml;

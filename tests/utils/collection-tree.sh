@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copy the working tree to DIR/ansible_collections/incoplax/platform and print that path.
 # ansible-test needs the collection inside an ansible_collections tree; a symlink is not enough.

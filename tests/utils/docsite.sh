@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Build the HTML docsite of the collection (make docsite; step `docsite` of run-tests.sh).
 # antsibull-docs writes RST pages from the collection's own docs (modules, filters, roles) and from the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # make importer: build the collection tarball and run galaxy-importer (what Galaxy runs on an upload) on it, with
 # the settings of tests/utils/galaxy-importer.cfg (Automation Hub's: 1.0.0 or later, a required tag; ansible-test

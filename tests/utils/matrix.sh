@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # make matrix: the gates that depend on the ansible-core version, on the oldest and the newest supported one.
 #   2.16 (meta/runtime.yml requires_ansible >=2.16.0) on Python 3.11, in .venv-2.16 (lock: requirements-matrix-2.16.txt)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Create or refresh .venv with the pinned development tools (requirements-dev.txt).
 # Prints the venv path. Re-installs only when requirements-dev.txt changed.

@@ -1,4 +1,4 @@
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Emulator of the Incoplax web-sessions REST API, for tests of the incoplax.platform collection.
 

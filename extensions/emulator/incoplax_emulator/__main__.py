@@ -1,4 +1,4 @@
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Command line: ``python -m incoplax_emulator [options]`` (see the README for every option)."""
 

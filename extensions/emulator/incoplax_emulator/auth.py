@@ -1,4 +1,4 @@
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Credentials (bearer tokens and HTTP basic) and the caller identity each one maps to.
 

@@ -1,4 +1,4 @@
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Drive the emulator from Python tests: start ``python -m incoplax_emulator --port 0`` and call its control interface.
 
