@@ -559,7 +559,7 @@ def test_credentials_echoed_in_every_encoding_never_show(local_server, run_playb
                 (failed_target,) = result['failed_targets']
                 assert failed_target['status'] == status and method in failed_target['error'], result
                 assert '********' in failed_target['error'] and result['closed'] == []
-        evidence = json.loads((report_dir / ('ENC-%s.json' % auth_name)).read_text())
+        evidence = json.loads(next(report_dir.glob('ENC-%s.*.json' % auth_name)).read_text())
         assert 'HTTP 401' in json.dumps(evidence), evidence
     found = leaks(all_output(run, tmp_path), every_form())
     assert not found, 'secrets found in the output:\n' + '\n'.join(found)
