@@ -13,13 +13,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
-import json
 import traceback
 
-from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.incoplax.platform.plugins.module_utils._api import (
     HAS_REQUESTS,
@@ -34,48 +30,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
-
-
-def may_hold_secret(value, no_log_values):
-    """False only when no no_log value can occur in any string, key or number of ``value``.
-
-    JSON encodes a string character by character (escapes and \\u sequences included), so a value containing a
-    secret has an encoding containing the secret's encoding: one C-speed encoding of the result and one search
-    per secret replace the element-by-element walk of ``remove_values``. Anything unusual (a type JSON does not
-    take, NaN, an empty secret) answers True, and ``remove_values`` then runs as usual.
-    """
-    secrets = [to_native(secret, errors='surrogate_or_strict') for secret in no_log_values]
-    if not secrets:
-        return False
-    if any(not secret for secret in secrets):
-        return True
-    try:
-        encoded = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return True
-    return any(json.dumps(secret)[1:-1] in encoded for secret in secrets)
-
-
-@contextlib.contextmanager
-def scrub_when_needed():
-    """Make AnsibleModule's result scrubbing skip its walk when no no_log value can be in the result.
-
-    ``remove_values`` copies the whole result element by element even when there is nothing to remove, which
-    is a noticeable part of a run that returns tens of thousands of session entries. When a secret may be
-    present, the original ``remove_values`` runs unchanged.
-    """
-    original = basic.remove_values
-
-    def remove_values(value, no_log_strings):
-        if may_hold_secret(value, no_log_strings):
-            return original(value, no_log_strings)
-        return value
-
-    basic.remove_values = remove_values
-    try:
-        yield
-    finally:
-        basic.remove_values = original
+from ansible_collections.incoplax.platform.plugins.module_utils._result import exit as exit_module
 
 
 class IncoplaxModule:
@@ -161,14 +116,12 @@ class IncoplaxModule:
             failure = dict(exc.result, msg=str(exc), changed=False)
             if detail is not None:
                 failure['error'] = detail
-            self.ansible.fail_json(**self.scrub(failure))
+            exit_module(self.ansible, self.scrub(failure), failed=True)
         except Exception as exc:  # pylint: disable=broad-except
             # Not ours: Ansible would print its text and traceback as they are, and either may quote a credential.
             redact = self.redactor.redact
-            self.ansible.fail_json(msg=redact('unexpected error (%s): %s' % (type(exc).__name__, exc)), changed=False,
-                                   exception=redact(traceback.format_exc()))
+            exit_module(self.ansible, dict(msg=redact('unexpected error (%s): %s' % (type(exc).__name__, exc)),
+                                           changed=False, exception=redact(traceback.format_exc())), failed=True)
         result = self.scrub(result)
-        with scrub_when_needed():
-            if result.pop('failed', False):
-                self.ansible.fail_json(**result)
-            self.ansible.exit_json(**result)
+        failed = bool(result.pop('failed', False))
+        exit_module(self.ansible, result, failed=failed)

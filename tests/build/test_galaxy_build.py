@@ -35,7 +35,7 @@ ARTEFACTS = (
     'requirements-matrix-2.16.txt', 'requirements-matrix-2.16.in', 'Makefile',
 )
 # Development-only content of the source tree, left out by build_ignore (see the comment there).
-NOT_SHIPPED = ('tests/utils', 'tests/build', 'tests/bench', 'docs/docsite/sphinx', 'extensions/awx/project')
+NOT_SHIPPED = ('tests/utils', 'tests/build', 'hacking', 'docs/docsite/sphinx', 'extensions/awx/project')
 FORBIDDEN = ('.venv*', '.ansible', '.ansible/*', '.ci', '.ci/*', '.git', '.git/*', '.pytest_cache*', '.hypothesis*',
              '*__pycache__*', '*.pyc', 'tests/output', 'tests/output/*', 'tests/integration/inventory', 'demo-evidence*',
              'build', 'build/*', '*.tar.gz', 'requirements-*', 'Makefile') + tuple(

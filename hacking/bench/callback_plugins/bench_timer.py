@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Benchmark aid: append one JSON line per task (name, seconds from its start to the next task's) to
-$BENCH_TIMER_FILE. Not part of the collection's interface; used by tests/bench/run.sh only."""
+$BENCH_TIMER_FILE. Not part of the collection's interface; used by hacking/bench/run.sh only."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,6 +19,7 @@ description: Writes one JSON line per task to the file named by the BENCH_TIMER_
 
 import json
 import os
+import resource
 import time
 
 from ansible.plugins.callback import CallbackBase
@@ -55,3 +56,8 @@ class CallbackModule(CallbackBase):
         if self._path:
             with open(self._path, 'a') as handle:
                 handle.write(json.dumps({'task': '(playbook start to end)', 'seconds': round(time.time() - self._started, 3)}) + '\n')
+                # CPU of the controller's main process, and of its ended children (workers, and the module
+                # processes the workers waited for).
+                own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                handle.write(json.dumps({'task': '(cpu)', 'controller': round(own.ru_utime + own.ru_stime, 3),
+                                         'children': round(children.ru_utime + children.ru_stime, 3)}) + '\n')
