@@ -185,10 +185,10 @@ def test_runbook_commands_after_installing_the_tarball(user, api, tmp_path):
     before = logins(api)
     output = run(dry_run, env, tmp_path, shell=True)
     assert logins(api) == before, 'the dry run closed sessions:\n' + output[-4000:]
-    evidence = os.path.join(var_lib, 'incidents', settings['forced_logout_ticket'] + '.json')
-    with open(evidence) as handle:
-        planned = json.load(handle)
+    incidents = os.path.join(var_lib, 'incidents')
+    planned = last_evidence(incidents, settings['forced_logout_ticket'])
     assert planned['counts']['before'] == 3 and planned['failure'] is None, planned['counts']
+    assert planned['outcome'] == 'dry_run', planned['outcome']
 
     apply = dry_run.replace(' --check', '')  # "Run it without --check"
     assert 'without `--check`' in runbook and apply != dry_run
@@ -197,9 +197,18 @@ def test_runbook_commands_after_installing_the_tarball(user, api, tmp_path):
     assert 'jdoe' not in left and 'mallory' not in left, (left, output[-4000:])
     assert left['admin'] == ['a-central'] and left['breakglass'] == ['b-central', 'b-west'], left
     assert left['bob'] == ['o-east'], left
-    with open(evidence) as handle:
-        result = json.load(handle)
+    result = last_evidence(incidents, settings['forced_logout_ticket'])
     assert result['failure'] is None and result['counts']['closed'] == 3 and not result['remaining'], result['counts']
+    # The dry run's evidence is kept next to the real run's: two runs, two records in the ticket's ledger.
+    assert len([name for name in os.listdir(incidents) if name.endswith('.json')]) == 2
+
+
+def last_evidence(directory, name):
+    """The JSON evidence of the latest run of ``name``, as its ledger lists it."""
+    with open(os.path.join(directory, name + '.ledger.jsonl')) as handle:
+        record = json.loads(handle.read().splitlines()[-1])
+    with open(os.path.join(directory, record['files']['json']['name'])) as handle:
+        return json.load(handle)
 
 
 def test_runbook_several_clusters(user, tmp_path, api):
@@ -226,8 +235,9 @@ def test_runbook_several_clusters(user, tmp_path, api):
             assert 'jdoe' not in left and 'mallory' not in left, (left, output[-4000:])
             assert left['breakglass'] == ['b-central', 'b-west'] and left['bob'] == ['o-east'], left
         ticket = yaml.safe_load(incident)['forced_logout_ticket']
-        written = sorted(os.listdir(os.path.join(var_lib, 'incidents')))
-        assert '%s-paris.json' % ticket in written and '%s-berlin.json' % ticket in written, written
+        for cluster in ('paris', 'berlin'):
+            result = last_evidence(os.path.join(var_lib, 'incidents'), '%s-%s' % (ticket, cluster))
+            assert result['failure'] is None and result['counts']['closed'] == 3, (cluster, result['counts'])
     finally:
         berlin.stop()
 
