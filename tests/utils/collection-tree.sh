@@ -9,7 +9,7 @@ DIR=$1
 DEST=$DIR/ansible_collections/incoplax/platform
 rm -rf "$DEST"
 mkdir -p "$DEST"
-tar -C "$ROOT" --exclude='./.venv*' --exclude=./.ansible --exclude=./.git --exclude=./tests/output \
+tar -C "$ROOT" --exclude='./.venv*' --exclude=./.ansible --exclude=./.nox --exclude=./.git --exclude=./tests/output \
     --exclude=./tests/integration/inventory --exclude='__pycache__' --exclude=./.pytest_cache \
     --exclude=./.hypothesis --exclude=./build -cf - . | tar -C "$DEST" -xf -
 echo "$DEST"

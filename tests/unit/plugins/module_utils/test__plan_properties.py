@@ -73,10 +73,10 @@ def requests(draw):
     common = dict(protected_users=draw(st.lists(typed_names, max_size=3)), sites=draw(sites_options))
     if kind == 'user':
         return _request.read_request(params(user=draw(st.lists(typed_names, min_size=1, max_size=4)),
-                                         domain=draw(st.sampled_from(DOMAINS)), **common))
+                                            domain=draw(st.sampled_from(DOMAINS)), **common))
     if kind == 'session_id':
-        return _request.read_request(params(session_id=draw(st.lists(st.sampled_from(SESSION_IDS + ['zz']), min_size=1,
-                                                                  max_size=4)), **common))
+        ids = draw(st.lists(st.sampled_from(SESSION_IDS + ['zz']), min_size=1, max_size=4))
+        return _request.read_request(params(session_id=ids, **common))
     match = draw(st.fixed_dictionaries({}, optional={
         'login': st.lists(names, min_size=1, max_size=2),
         'user_id': st.lists(names, min_size=1, max_size=2),
