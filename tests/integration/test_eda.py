@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import clean_environ  # pylint: disable=import-error
+from incoplax_testing.environ import clean_environ  # pylint: disable=import-error
 
 RULEBOOK_CMD = os.path.join(os.path.dirname(sys.executable), 'ansible-rulebook')
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
