@@ -17,6 +17,8 @@ import stat
 
 import pytest
 import yaml
+from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
+
 
 ROLE = 'incoplax.platform.forced_logout'
 PLAYBOOK = 'incoplax.platform.forced_logout'
@@ -64,30 +66,22 @@ RECAP_LINE = re.compile(r'^(\S+)\s+:\s+(ok=.*)$')
 RECAP_COUNT = re.compile(r'(\w+)=(\d+)')
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 3600}
-    if session_type == 'websocket':
-        entry['connections'] = [ALIVE]
-    return entry
-
-
 SESSIONS = [
-    _entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_OWN, 'websocket', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_2, 'http', 'east', 'admin', ADMIN_ID),
-    _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-    _entry(ALICE_3, 'http', 'west', 'alice', ALICE_ID),
-    _entry(BOB_1, 'http', 'central', 'bob', BOB_ID),
-    _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID),
-    _entry(CAROL_1, 'http', 'east', 'carol', CAROL_ID),
-    _entry(CAROL_2, 'http', 'west', 'carol', CAROL_ID),
-    _entry(GUARD_1, 'http', 'central', 'guard', GUARD_ID),
-    _entry(GUARD_2, 'http', 'west', 'guard', GUARD_ID),
-    _entry(DAVE_1, 'http', 'central', 'dave', DAVE_ID),
-    _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+    session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+    session_entry(ADMIN_OWN, 'admin', 'central', 'websocket', user_id=ADMIN_ID, connections=[ALIVE]),
+    session_entry(ADMIN_2, 'admin', 'east', user_id=ADMIN_ID),
+    session_entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    session_entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    session_entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    session_entry(ALICE_3, 'alice', 'west', user_id=ALICE_ID),
+    session_entry(BOB_1, 'bob', user_id=BOB_ID),
+    session_entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE]),
+    session_entry(CAROL_1, 'carol', 'east', user_id=CAROL_ID),
+    session_entry(CAROL_2, 'carol', 'west', user_id=CAROL_ID),
+    session_entry(GUARD_1, 'guard', user_id=GUARD_ID),
+    session_entry(GUARD_2, 'guard', 'west', user_id=GUARD_ID),
+    session_entry(DAVE_1, 'dave', user_id=DAVE_ID),
+    session_entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
 ]
 
 FIXTURE = {
@@ -708,13 +702,13 @@ def cluster_fixture(number, sites):
     def uid(name):
         return '%s%d-0177-99e7-5545-e0d55e0cd303' % (name.encode().hex()[:7], number)
     sessions = [
-        _entry(sid(1), 'http', sites[0], 'admin', uid('admin')),
-        _entry(sid(2), 'http', sites[-1], 'alice', uid('alice')),
-        _entry(sid(2), 'websocket', sites[-1], 'alice', uid('alice')),
-        _entry(sid(3), 'http', sites[0], 'dave', uid('dave')),
+        session_entry(sid(1), 'admin', sites[0], user_id=uid('admin')),
+        session_entry(sid(2), 'alice', sites[-1], user_id=uid('alice')),
+        session_entry(sid(2), 'alice', sites[-1], 'websocket', user_id=uid('alice'), connections=[ALIVE]),
+        session_entry(sid(3), 'dave', sites[0], user_id=uid('dave')),
     ]
     # Cluster n has n sessions of bob, on its sites round-robin.
-    sessions += [_entry(sid(10 + index), 'http', sites[index % len(sites)], 'bob', uid('bob')) for index in range(number)]
+    sessions += [session_entry(sid(10 + index), 'bob', sites[index % len(sites)], user_id=uid('bob')) for index in range(number)]
     return {'current_site': sites[0], 'sites': sites, 'sessions': sessions}
 
 

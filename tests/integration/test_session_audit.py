@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import csv
 import json
 import os
@@ -22,6 +23,11 @@ import subprocess
 import sys
 
 import pytest
+
+from incoplax_testing import cast  # pylint: disable=import-error
+
+# The entries of this file live 36000 s unless said otherwise.
+entry = functools.partial(cast.entry, ttl=36000)
 
 ROLE = 'incoplax.platform.session_audit'
 PLAYBOOK = 'incoplax.platform.session_audit'
@@ -51,14 +57,6 @@ ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True
 DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 36000}
-    if connections is not None:
-        entry['connections'] = connections
-    return entry
-
-
 # alice (master): 3 sessions on central and east, one listed as http and websocket -> over a limit of 2, on two sites.
 # bob: one websocket session with a dead connection. carol: 2 sessions on one site -> no finding.
 # admin (by login) and root (by user id, in another domain) are privileged. alice in branch.domain is another user.
@@ -66,16 +64,16 @@ FIXTURE = {
     'current_site': 'central',
     'sites': ['central', 'east', 'west'],
     'sessions': [
-        _entry(ADMIN_1, 'http', 'central', 'admin', ADMIN_ID),
-        _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-        _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE]),
-        _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-        _entry(ALICE_3, 'http', 'east', 'alice', ALICE_ID),
-        _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID, connections=[ALIVE, DEAD]),
-        _entry(CAROL_1, 'http', 'central', 'carol', CAROL_ID),
-        _entry(CAROL_2, 'http', 'central', 'carol', CAROL_ID),
-        _entry(ROOT_1, 'http', 'west', 'root', ROOT_ID, domain=BRANCH),
-        _entry(ALICE_BRANCH, 'http', 'west', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+        entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
+        entry(ALICE_1, 'alice', user_id=ALICE_ID),
+        entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+        entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+        entry(ALICE_3, 'alice', 'east', user_id=ALICE_ID),
+        entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE, DEAD]),
+        entry(CAROL_1, 'carol', user_id=CAROL_ID),
+        entry(CAROL_2, 'carol', user_id=CAROL_ID),
+        entry(ROOT_1, 'root', 'west', user_id=ROOT_ID, domain=BRANCH),
+        entry(ALICE_BRANCH, 'alice', 'west', user_id=ALICE_BRANCH_ID, domain=BRANCH),
     ],
 }
 

@@ -14,6 +14,8 @@ import time
 from urllib.parse import quote, unquote
 
 import pytest
+from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
+
 
 MODULE = 'incoplax.platform.ws_session'
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
@@ -59,38 +61,30 @@ DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False
 DIFF_FIELDS = ('session_id', 'login', 'site', 'session_type')
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 3600}
-    if session_type == 'websocket':
-        entry['connections'] = [DEAD if login == 'bob' else ALIVE]
-    return entry
-
-
 def _identity(login, user_id, session_id, domain=MASTER):
     return {'login': login, 'user_id': user_id, 'domain': domain, 'session_id': session_id}
 
 
 SESSIONS = [
-    _entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_OWN, 'websocket', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_2, 'http', 'east', 'admin', ADMIN_ID),
-    _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-    _entry(BOB_1, 'http', 'central', 'bob', BOB_ID),
-    _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID),
-    _entry(CAROL_1, 'http', 'central', 'carol', CAROL_ID),
-    _entry(CAROL_2, 'websocket', 'east', 'carol', CAROL_ID),
-    _entry(GUARD_1, 'http', 'central', 'guard', GUARD_ID),
-    _entry(GUARD_2, 'http', 'west', 'guard', GUARD_ID),
-    _entry(SLASH_ID, 'http', 'central', 'frank', FRANK_ID),
-    _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
-    _entry(DAVE_1, 'http', 'central', 'dave', DAVE_ID, domain=BRANCH),
-    _entry(DAVE_2, 'websocket', 'west', 'dave', DAVE_ID, domain=BRANCH),
-    _entry(EVE_1, 'http', 'east', 'eve', EVE_ID, domain=BRANCH),
-    _entry(KEEPER_1, 'http', 'central', 'keeper', KEEPER_ID, domain=BRANCH),
-    _entry(KEEPER_2, 'http', 'east', 'keeper', KEEPER_ID, domain=BRANCH),
+    session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+    session_entry(ADMIN_OWN, 'admin', 'central', 'websocket', user_id=ADMIN_ID, connections=[ALIVE]),
+    session_entry(ADMIN_2, 'admin', 'east', user_id=ADMIN_ID),
+    session_entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    session_entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    session_entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    session_entry(BOB_1, 'bob', user_id=BOB_ID),
+    session_entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[DEAD]),
+    session_entry(CAROL_1, 'carol', user_id=CAROL_ID),
+    session_entry(CAROL_2, 'carol', 'east', 'websocket', user_id=CAROL_ID, connections=[ALIVE]),
+    session_entry(GUARD_1, 'guard', user_id=GUARD_ID),
+    session_entry(GUARD_2, 'guard', 'west', user_id=GUARD_ID),
+    session_entry(SLASH_ID, 'frank', user_id=FRANK_ID),
+    session_entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
+    session_entry(DAVE_1, 'dave', user_id=DAVE_ID, domain=BRANCH),
+    session_entry(DAVE_2, 'dave', 'west', 'websocket', user_id=DAVE_ID, domain=BRANCH, connections=[ALIVE]),
+    session_entry(EVE_1, 'eve', 'east', user_id=EVE_ID, domain=BRANCH),
+    session_entry(KEEPER_1, 'keeper', user_id=KEEPER_ID, domain=BRANCH),
+    session_entry(KEEPER_2, 'keeper', 'east', user_id=KEEPER_ID, domain=BRANCH),
 ]
 
 FIXTURE = {
@@ -337,14 +331,15 @@ def test_logout_users_by_login_and_by_id(api, run_playbook):
 
 def test_twenty_users_in_one_task(emulator, run_playbook):
     logins = ['user%02d' % number for number in range(1, 21)]
-    sessions = [_entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-                _entry('0dd00000-0176-99e7-5545-000000000001', 'http', 'east', 'zed', 'zed00000-0176-99e7-5545-e0d55e0cd303')]
+    sessions = [session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+                session_entry('0dd00000-0176-99e7-5545-000000000001', 'zed', 'east', user_id='zed00000-0176-99e7-5545-e0d55e0cd303')]
     for number, login in enumerate(logins, 1):
         user_id = '%08d-0176-99e7-5545-e0d55e0cd303' % number
-        sessions.append(_entry('%08d-0176-99e7-5545-000000000001' % number, 'http', 'central', login, user_id))
-        sessions.append(_entry('%08d-0176-99e7-5545-000000000002' % number, 'http', ('east', 'west')[number % 2], login, user_id))
+        sessions.append(session_entry('%08d-0176-99e7-5545-000000000001' % number, login, user_id=user_id))
+        sessions.append(session_entry('%08d-0176-99e7-5545-000000000002' % number, login, ('east', 'west')[number % 2], user_id=user_id))
         if number % 4 == 0:
-            sessions.append(_entry('%08d-0176-99e7-5545-000000000002' % number, 'websocket', ('east', 'west')[number % 2], login, user_id))
+            sessions.append(session_entry('%08d-0176-99e7-5545-000000000002' % number, login, ('east', 'west')[number % 2], 'websocket',
+                                          user_id=user_id, connections=[ALIVE]))
     emulator.load({'current_site': 'central', 'sites': ['central', 'east', 'west'], 'sessions': copy.deepcopy(sessions),
                    'credentials': {'tokens': {TOKEN: _identity('admin', ADMIN_ID, ADMIN_OWN)}}})
     run = run_playbook([close(emulator, 'twenty users', sites='all', user=logins, domain=MASTER)]).assert_ok()

@@ -10,9 +10,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 from urllib.parse import quote
 
 import pytest
+
+from incoplax_testing import cast  # pylint: disable=import-error
+
+# The entries of this file live 36000 s unless said otherwise.
+entry = functools.partial(cast.entry, ttl=36000)
 
 MODULE = 'incoplax.platform.ws_session_info'
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
@@ -39,26 +45,18 @@ DEAD_CONNECTION = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_al
                    'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None, ttl=36000):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': ttl}
-    if connections is not None:
-        entry['connections'] = connections
-    return entry
-
-
 FIXTURE = {
     'current_site': 'central',
     'sites': ['central', 'east', 'west'],
     'sessions': [
-        _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-        _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE_CONNECTION]),
-        _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID, ttl=20000),
-        _entry(BOB_1, 'http', 'east', 'bob', BOB_ID),
-        _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID, connections=[DEAD_CONNECTION]),
-        _entry(ADMIN_1, 'http', 'central', 'admin', ADMIN_ID),
-        _entry(ADMIN_2, 'http', 'west', 'admin', ADMIN_ID),
-        _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+        entry(ALICE_1, 'alice', user_id=ALICE_ID),
+        entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE_CONNECTION]),
+        entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID, ttl=20000),
+        entry(BOB_1, 'bob', 'east', user_id=BOB_ID),
+        entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[DEAD_CONNECTION]),
+        entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
+        entry(ADMIN_2, 'admin', 'west', user_id=ADMIN_ID),
+        entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
     ],
 }
 

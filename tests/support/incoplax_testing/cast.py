@@ -26,16 +26,18 @@ class _Omit:
 
 # A field given as OMIT is left out of the entry (the unit tests of code that must not need it).
 OMIT = _Omit()
+_DERIVED = object()
 
 
-def entry(session_id, login, site='central', session_type='http', domain=MASTER, user_id=None, ttl=3600,
+def entry(session_id, login, site='central', session_type='http', domain=MASTER, user_id=_DERIVED, ttl=3600,
           connections=None):
-    """One session entry as the vendor lists it; ``user_id`` defaults to ``uid-<login>``.
+    """One session entry as the vendor lists it; ``user_id`` defaults to ``uid-<login>``
+    (None stays None).
 
     ``connections`` (websocket entries) is added only when given; a field given as ``OMIT`` is left out.
     """
     item = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain, 'login': login,
-            'user_id': 'uid-%s' % login if user_id is None else user_id, 'ttl': ttl}
+            'user_id': 'uid-%s' % login if user_id is _DERIVED else user_id, 'ttl': ttl}
     if connections is not None:
         item['connections'] = connections
     return {key: value for key, value in item.items() if value is not OMIT}

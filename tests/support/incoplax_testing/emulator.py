@@ -15,7 +15,7 @@ import sys
 from incoplax_testing.environ import clean_environ
 from incoplax_testing.paths import ROOT
 
-from incoplax_emulator.process import EmulatorError, EmulatorProcess  # pylint: disable=unused-import
+from incoplax_emulator.process import EmulatorError, EmulatorProcess  # noqa: F401 pylint: disable=unused-import
 
 START_TIMEOUT = 30
 # INCOPLAX_EMULATOR_PYTHON picks the interpreter that runs the emulator (default: the one running pytest),

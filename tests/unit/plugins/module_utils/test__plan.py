@@ -12,17 +12,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import unicodedata
 
 import pytest
 
 from ansible_collections.incoplax.platform.plugins.module_utils import _plan
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
+from incoplax_testing import cast  # pylint: disable=import-error
 
-
-def entry(session_id, login, site='central', session_type='http', domain='d', user_id=None):
-    return {'session_id': session_id, 'login': login, 'site': site, 'session_type': session_type,
-            'domain': domain, 'user_id': user_id or 'uid-' + login}
+# Listing entries without a ttl, in domain d unless said otherwise.
+entry = functools.partial(cast.entry, domain='d', ttl=cast.OMIT)
 
 
 BEFORE = [
