@@ -19,8 +19,6 @@ import csv
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -34,7 +32,6 @@ PLAYBOOK = 'incoplax.platform.session_audit'
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 MASTER = 'master.domain'
 BRANCH = 'branch.domain'
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
 ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
@@ -110,64 +107,16 @@ def api(emulator):
     return emulator
 
 
-class Run:
-    """rc, output and task results of one ansible-playbook run (results from the harness' callback)."""
-
-    def __init__(self, rc, stdout, stderr, results):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.results = results
-
-    def describe(self):
-        return 'rc=%s\n--- stdout ---\n%s\n--- stderr ---\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-4000:])
-
-    def statuses(self):
-        return [(item['task'], item['status']) for item in self.results]
-
-    def task(self, name):
-        """The one result whose task name ends with ``name`` (role tasks carry a role prefix)."""
-        found = [item for item in self.results if item['task'] == name or item['task'].endswith(' : ' + name)]
-        assert len(found) == 1, (name, self.statuses(), self.describe())
-        return found[0]
-
-
 @pytest.fixture
-def run_collection_playbook(tmp_path, collections_path, ansible_home):
+def run_collection_playbook(run_playbook):
     """Run ``ansible-playbook incoplax.platform.session_audit`` by name, as users do, with the harness' settings.
 
-    Unlike ``run_playbook``, no interpreter is forced: the collection playbook sets it itself.
+    Unlike a plain ``run_playbook``, no connection or interpreter is forced: the collection playbook sets them itself.
     """
-    counter = [0]
 
     def run(extra_vars, check=False, env=None):
-        counter[0] += 1
-        workdir = tmp_path / ('named%d' % counter[0])
-        workdir.mkdir()
-        results_file = workdir / 'results.jsonl'
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), PLAYBOOK,
-                   '-i', 'localhost,', '-e', json.dumps(extra_vars)] + (['--check'] if check else [])
-        run_env = {key: value for key, value in os.environ.items() if not key.startswith('INCOPLAX_')}
-        for key in ('NO_PROXY', 'no_proxy'):
-            run_env[key] = ','.join(item for item in (run_env.get(key), '127.0.0.1', 'localhost') if item)
-        run_env.pop('ANSIBLE_CONFIG', None)
-        run_env.update({
-            'ANSIBLE_COLLECTIONS_PATH': collections_path,
-            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-            'ANSIBLE_HOME': ansible_home,
-            'ANSIBLE_LOCAL_TEMP': str(workdir / 'local_tmp'),
-            'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'),
-            'ANSIBLE_CALLBACKS_ENABLED': 'incoplax_results',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-            'ANSIBLE_SHOW_CUSTOM_STATS': 'true',
-            'INCOPLAX_TEST_RESULTS_FILE': str(results_file),
-        })
-        run_env.update(env or {})
-        proc = subprocess.run(command, cwd=str(workdir), env=run_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
-        text = results_file.read_text() if results_file.exists() else ''
-        return Run(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in text.splitlines() if line.strip()])
+        return run_playbook(PLAYBOOK, extra_vars=extra_vars, check=check, local=False,
+                            env=dict({'ANSIBLE_SHOW_CUSTOM_STATS': 'true'}, **(env or {})))
 
     return run
 
