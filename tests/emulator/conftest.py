@@ -1,6 +1,6 @@
 # Copyright: Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures for the emulator tests (see emulator_testlib.py)."""
+"""Fixtures for the emulator tests (see emulator_testlib.py and tests/support/incoplax_testing)."""
 
 import pathlib
 import sys
@@ -8,8 +8,8 @@ import sys
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
-# The test helpers and the emulator package (also passed to the subprocess via PYTHONPATH).
-for _path in (HERE, HERE.parents[1] / 'extensions' / 'emulator'):
+# The test helpers and the test-support package (which puts the emulator package on sys.path).
+for _path in (HERE, HERE.parent / 'support'):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
