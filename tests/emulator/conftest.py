@@ -14,6 +14,7 @@ for _path in (HERE, HERE.parent / 'support'):
         sys.path.insert(0, str(_path))
 
 from emulator_testlib import SAMPLE, Emulator  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.fixtures import started  # noqa: E402 pylint: disable=wrong-import-position,import-error
 
 
 @pytest.fixture(scope='session')
@@ -42,13 +43,4 @@ def sample(shared_emulator):  # pylint: disable=redefined-outer-name
 @pytest.fixture
 def start_emulator():
     """Factory for extra emulator processes with their own options; all are stopped afterwards."""
-    started = []
-
-    def start(*args):
-        emulator = Emulator(*args)
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+    yield from started(Emulator)

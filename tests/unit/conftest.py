@@ -13,35 +13,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import json
 import os
 import sys
 
 import pytest
 
-from ansible.module_utils import basic
-
 # ansible-test runs the unit tests inside the collection tree: tests/support is next to this tree.
 SUPPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'support')
 if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
-from incoplax_testing.fixtures import server  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
-
-
-@contextlib.contextmanager
-def module_args(args):
-    """Module arguments for AnsibleModule, on every ansible-core version we support."""
-    try:
-        from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
-    except ImportError:  # ansible-core < 2.19
-        from unittest import mock  # pylint: disable=import-outside-toplevel
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()):
-            yield
-    else:
-        with patch_module_args(args):
-            yield
+from incoplax_testing.modules import module_args  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.fixtures import closed_port, resetting_server, server  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
 
 
 @pytest.fixture

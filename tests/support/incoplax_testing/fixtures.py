@@ -20,7 +20,21 @@ import pytest
 
 from incoplax_testing import playbook
 from incoplax_testing.emulator import Emulator
-from incoplax_testing.server import LocalServer, ScriptedServer
+from incoplax_testing.server import LocalServer, ResettingServer, ScriptedServer
+
+
+def started(make):
+    """The body of a factory fixture: yields ``make``, keeping what it returns; stops each at teardown."""
+    instances = []
+
+    def start(*args, **kwargs):
+        instance = make(*args, **kwargs)
+        instances.append(instance)
+        return instance
+
+    yield start
+    for instance in instances:
+        instance.stop()
 
 
 @pytest.fixture(scope='session')
@@ -83,16 +97,7 @@ def emulator(session_emulator):  # pylint: disable=redefined-outer-name
 @pytest.fixture
 def start_emulator(emulator_log_dir):  # pylint: disable=redefined-outer-name
     """Factory: ``start_emulator(*args)`` starts a dedicated emulator, stopped at teardown."""
-    started = []
-
-    def start(*args):
-        instance = Emulator(args, log_dir=emulator_log_dir)
-        started.append(instance)
-        return instance
-
-    yield start
-    for instance in started:
-        instance.stop()
+    yield from started(lambda *args: Emulator(args, log_dir=emulator_log_dir))
 
 
 @pytest.fixture
@@ -107,21 +112,21 @@ def closed_port():
 @pytest.fixture
 def local_server():
     """Factory: ``local_server(answer, host='127.0.0.1')``, stopped at teardown."""
-    started = []
-
-    def start(answer, host='127.0.0.1'):
-        instance = LocalServer(answer, host)
-        started.append(instance)
-        return instance
-
-    yield start
-    for instance in started:
-        instance.stop()
+    yield from started(LocalServer)
 
 
 @pytest.fixture
 def server():
     """A ``ScriptedServer``: answers from the queue the test fills with ``add()``."""
-    scripted = ScriptedServer()
-    yield scripted
-    scripted.stop()
+    yield from _one(ScriptedServer)
+
+
+@pytest.fixture
+def resetting_server():
+    """Factory: ``resetting_server(listing=None)``, a ``ResettingServer`` stopped at teardown."""
+    yield from started(ResettingServer)
+
+
+def _one(make):
+    for start in started(make):
+        yield start()

@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
+import struct
 import threading
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,3 +79,54 @@ class ScriptedServer(LocalServer):
             if self.responses:
                 return self.responses.pop(0)
             return self.default
+
+
+class ResettingServer:
+    """Reads each request whole, then resets the connection without an answer (an RST): a change lost after sending.
+
+    With a ``listing`` (a list of session entries), GETs are answered with it and only the writes are reset.
+    ``requests`` keeps the method of every request read.
+    """
+
+    def __init__(self, listing=None):
+        self.body = None if listing is None else json.dumps(listing).encode()
+        self.requests = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(16)
+        self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            data = b''
+            while True:
+                while b'\r\n\r\n' not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _sep, data = data.partition(b'\r\n\r\n')
+                method = head.split(b' ', 1)[0].decode()
+                fields = dict(line.split(b':', 1) for line in head.split(b'\r\n')[1:] if b':' in line)
+                length = int({name.strip().lower(): value for name, value in fields.items()}.get(b'content-length', b'0') or 0)
+                while len(data) < length:
+                    data += conn.recv(65536)
+                data = data[length:]
+                self.requests.append(method)
+                if method != 'GET' or self.body is None:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                    return
+                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s'
+                             % (len(self.body), self.body))
+
+    def stop(self):
+        self.sock.close()
