@@ -17,23 +17,18 @@ import stat
 
 import pytest
 import yaml
+
 from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
+from incoplax_testing.emulator import holding_exactly  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, GUARD_ID)
 
 
 ROLE = 'incoplax.platform.forced_logout'
 PLAYBOOK = 'incoplax.platform.forced_logout'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
 # The only credential of the fixture: it maps to admin, whose own session is ADMIN_OWN.
 TOKEN = 'forced-logout-T0ken-5e1d2a7c93f0'
 
-ADMIN_ID = 'ad000000-0177-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0177-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0177-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0177-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0177-99e7-5545-e0d55e0cd303'
-GUARD_ID = '9a4d0000-0177-99e7-5545-e0d55e0cd303'
 DAVE_ID = 'da4e0000-0177-99e7-5545-e0d55e0cd303'
 
 # ADMIN_OWN (the caller's own session) and ALICE_1 are each listed twice: http and websocket.
@@ -115,12 +110,7 @@ def without(keys_, removed):
 @pytest.fixture
 def api(emulator):
     """The shared emulator holding exactly FIXTURE (its token mapped to admin / ADMIN_OWN), no faults."""
-    emulator.load(copy.deepcopy(FIXTURE))
-    state = emulator.state()
-    assert keys(state['sessions']) == ALL_KEYS
-    assert state['caller_session_id'] == ADMIN_OWN
-    assert state['counters']['total'] == 0 and state['faults'] == {}
-    return emulator
+    return holding_exactly(emulator, FIXTURE, ADMIN_OWN)
 
 
 def connection(api, token=TOKEN, retries=0):

@@ -27,8 +27,8 @@ import time
 
 import pytest
 
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
+from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
+
 INFO = 'incoplax.platform.ws_session_info'
 CLOSE = 'incoplax.platform.ws_session'
 FORCED_LOGOUT = 'incoplax.platform.forced_logout'

@@ -23,21 +23,15 @@ import re
 import pytest
 
 from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, ALIVE, DEAD)
 
 # The entries of this file live 36000 s unless said otherwise.
 entry = functools.partial(cast.entry, ttl=36000)
 
 ROLE = 'incoplax.platform.session_audit'
 PLAYBOOK = 'incoplax.platform.session_audit'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
 
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
 ROOT_ID = '40070000-0176-99e7-5545-b0b0b0b0b0b0'
 
 ADMIN_1 = '16d72c4c-0176-99e7-5545-000000000001'
@@ -50,29 +44,22 @@ CAROL_2 = '16d72c4c-0176-99e7-5545-000000000007'
 ROOT_1 = '16d72c4c-0176-99e7-5545-000000000008'
 ALICE_BRANCH = '16d72c4c-0176-99e7-5545-000000000009'
 
-ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
-DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
-
 
 # alice (master): 3 sessions on central and east, one listed as http and websocket -> over a limit of 2, on two sites.
 # bob: one websocket session with a dead connection. carol: 2 sessions on one site -> no finding.
 # admin (by login) and root (by user id, in another domain) are privileged. alice in branch.domain is another user.
-FIXTURE = {
-    'current_site': 'central',
-    'sites': ['central', 'east', 'west'],
-    'sessions': [
-        entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
-        entry(ALICE_1, 'alice', user_id=ALICE_ID),
-        entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
-        entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
-        entry(ALICE_3, 'alice', 'east', user_id=ALICE_ID),
-        entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE, DEAD]),
-        entry(CAROL_1, 'carol', user_id=CAROL_ID),
-        entry(CAROL_2, 'carol', user_id=CAROL_ID),
-        entry(ROOT_1, 'root', 'west', user_id=ROOT_ID, domain=BRANCH),
-        entry(ALICE_BRANCH, 'alice', 'west', user_id=ALICE_BRANCH_ID, domain=BRANCH),
-    ],
-}
+FIXTURE = cast.fixture([
+    entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
+    entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    entry(ALICE_3, 'alice', 'east', user_id=ALICE_ID),
+    entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE, DEAD]),
+    entry(CAROL_1, 'carol', user_id=CAROL_ID),
+    entry(CAROL_2, 'carol', user_id=CAROL_ID),
+    entry(ROOT_1, 'root', 'west', user_id=ROOT_ID, domain=BRANCH),
+    entry(ALICE_BRANCH, 'alice', 'west', user_id=ALICE_BRANCH_ID, domain=BRANCH),
+])
 
 SETTINGS = {'session_audit_max_sessions_per_user': 2, 'session_audit_privileged_users': ['admin', ROOT_ID]}
 

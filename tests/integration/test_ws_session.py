@@ -14,22 +14,18 @@ import time
 from urllib.parse import quote, unquote
 
 import pytest
-from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
+
+from incoplax_testing.cast import entry as session_entry, identity  # pylint: disable=import-error
+from incoplax_testing.emulator import holding_exactly  # pylint: disable=import-error
+from incoplax_testing.playbook import module_task  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, GUARD_ID, ALIVE, DEAD)
 
 
 MODULE = 'incoplax.platform.ws_session'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
 # The only credential of the fixture: it maps to admin, whose own session is ADMIN_OWN.
 TOKEN = 'ws-session-T0ken-4b7e91c2d05a'
 
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
-GUARD_ID = '9a4d0000-0176-99e7-5545-e0d55e0cd303'
 FRANK_ID = 'f4a40000-0176-99e7-5545-e0d55e0cd303'
 DAVE_ID = 'da4e0000-0176-99e7-5545-b0b0b0b0b0b0'
 EVE_ID = 'e4e00000-0176-99e7-5545-b0b0b0b0b0b0'
@@ -55,14 +51,8 @@ KEEPER_1 = '16d72c4c-0176-99e7-5545-000000000015'
 KEEPER_2 = '16d72c4c-0176-99e7-5545-000000000016'
 UNKNOWN = '16d72c4c-0176-99e7-5545-0000000000ff'
 
-ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
-DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
 
 DIFF_FIELDS = ('session_id', 'login', 'site', 'session_type')
-
-
-def _identity(login, user_id, session_id, domain=MASTER):
-    return {'login': login, 'user_id': user_id, 'domain': domain, 'session_id': session_id}
 
 
 SESSIONS = [
@@ -90,7 +80,7 @@ SESSIONS = [
 FIXTURE = {
     'current_site': 'central',
     'sites': ['central', 'east', 'west'],
-    'credentials': {'tokens': {TOKEN: _identity('admin', ADMIN_ID, ADMIN_OWN)}},
+    'credentials': {'tokens': {TOKEN: identity('admin', ADMIN_ID, ADMIN_OWN)}},
     'sessions': SESSIONS,
 }
 
@@ -114,22 +104,12 @@ BRANCH_UNPROTECTED = of(ALICE_BRANCH, DAVE_1, DAVE_2, EVE_1)
 @pytest.fixture
 def api(emulator):
     """The shared emulator holding exactly FIXTURE (its token mapped to admin / ADMIN_OWN), no faults."""
-    emulator.load(copy.deepcopy(FIXTURE))
-    state = emulator.state()
-    assert keys(state['sessions']) == ALL_KEYS
-    assert state['caller_session_id'] == ADMIN_OWN
-    assert state['counters']['total'] == 0 and state['faults'] == {}
-    return emulator
+    return holding_exactly(emulator, FIXTURE, ADMIN_OWN)
 
 
 def close(api, name, ignore_errors=False, **options):
     """A ws_session task against ``api`` with the fixture token, whose account is admin (None drops an option)."""
-    args = dict(url=api.url, token=TOKEN, caller='admin')
-    args.update(options)
-    task = {'name': name, MODULE: {key: value for key, value in args.items() if value is not None}}
-    if ignore_errors:
-        task['ignore_errors'] = True
-    return task
+    return module_task(name, MODULE, dict(dict(url=api.url, token=TOKEN, caller='admin'), **options), ignore_errors)
 
 
 def keys(entries):
@@ -341,7 +321,7 @@ def test_twenty_users_in_one_task(emulator, run_playbook):
             sessions.append(session_entry('%08d-0176-99e7-5545-000000000002' % number, login, ('east', 'west')[number % 2], 'websocket',
                                           user_id=user_id, connections=[ALIVE]))
     emulator.load({'current_site': 'central', 'sites': ['central', 'east', 'west'], 'sessions': copy.deepcopy(sessions),
-                   'credentials': {'tokens': {TOKEN: _identity('admin', ADMIN_ID, ADMIN_OWN)}}})
+                   'credentials': {'tokens': {TOKEN: identity('admin', ADMIN_ID, ADMIN_OWN)}}})
     run = run_playbook([close(emulator, 'twenty users', sites='all', user=logins, domain=MASTER)]).assert_ok()
     data = run.result('twenty users')
     targeted = [entry for entry in sessions if entry['login'] in logins]

@@ -16,13 +16,13 @@ import unicodedata
 from urllib.parse import unquote
 
 import pytest
+
 from incoplax_testing.cast import entry  # pylint: disable=import-error
+from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
 
 
 MODULE = 'incoplax.platform.ws_session'
 INFO = 'incoplax.platform.ws_session_info'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
 TOKEN = 'safety-T0ken-7c1d'
 JOSE_NFD = unicodedata.normalize('NFD', 'jos\u00e9')
 JOSE_NFC = unicodedata.normalize('NFC', 'jos\u00e9')

@@ -13,6 +13,13 @@ SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 MASTER = 'master.domain'
 BRANCH = 'branch.domain'
 SITES = ['central', 'east', 'west']
+# The user ids of the cast (their session ids are each test file's own).
+ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
+ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
+ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
+BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
+CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
+GUARD_ID = '9a4d0000-0176-99e7-5545-e0d55e0cd303'
 ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32',
          'pid': '<0.11647.54>'}
 DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33',

@@ -9,9 +9,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import os
 import sys
 
+from incoplax_testing.cast import keys
 from incoplax_testing.environ import clean_environ
 from incoplax_testing.paths import ROOT
 
@@ -32,3 +34,15 @@ class Emulator(EmulatorProcess):
     def __init__(self, args=(), log_dir=None, start_timeout=START_TIMEOUT):
         super().__init__(args, log_dir=log_dir, python=os.environ.get(PYTHON_ENV) or sys.executable,
                          env=clean_environ(), cwd=ROOT, start_timeout=start_timeout)
+
+
+def holding_exactly(instance, fixture, caller_session_id=None):
+    """Load ``fixture`` into the emulator and check it holds exactly that: its entries, no request, no fault
+    (and the token's own session when given); returns the emulator."""
+    instance.load(copy.deepcopy(fixture))
+    state = instance.state()
+    assert keys(state['sessions']) == keys(fixture['sessions'])
+    if caller_session_id is not None:
+        assert state['caller_session_id'] == caller_session_id
+    assert state['counters']['total'] == 0 and state['faults'] == {}
+    return instance

@@ -142,3 +142,12 @@ def run_playbook(workdir, settings, playbook, check=False, diff=False, extra_var
     results_text = results_file.read_text() if results_file.exists() else ''
     results = [json.loads(line) for line in results_text.splitlines() if line.strip()]
     return PlaybookResult(command, proc.returncode, proc.stdout, proc.stderr, results, results_text, playbook_text)
+
+
+def module_task(name, module, options, ignore_errors=False, **task):
+    """A task calling ``module`` with ``options`` (an option whose value is None is left out)."""
+    item = {'name': name, module: {key: value for key, value in options.items() if value is not None}}
+    if ignore_errors:
+        item['ignore_errors'] = True
+    item.update(task)
+    return item

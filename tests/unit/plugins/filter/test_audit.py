@@ -26,16 +26,11 @@ from ansible_collections.incoplax.platform.plugins.filter.audit import (
     sessions_to_csv,
 )
 from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.cast import MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID  # pylint: disable=import-error
 
 # The entries of this file live 600 s unless said otherwise.
 entry = functools.partial(cast.entry, ttl=600)
 
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
 
 ALIVE = {'conn_id': 'c-alive', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.1.0>'}
 DEAD = {'conn_id': 'c-dead', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
