@@ -24,7 +24,7 @@ if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
 from incoplax_testing.environ import OWN_AND_ANSIBLE, clean_environ  # noqa: E402 pylint: disable=wrong-import-position
-from incoplax_testing.paths import BIN, ROOT  # noqa: E402,F401 pylint: disable=wrong-import-position
+from incoplax_testing.paths import BIN, ROOT  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
 
 TIMEOUT = 300
 

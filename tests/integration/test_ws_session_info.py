@@ -39,7 +39,7 @@ ADMIN_2 = '16d72c4c-0176-99e7-5545-e0d55e0cd307'
 FIXTURE = cast.fixture([
     entry(ALICE_1, 'alice', user_id=ALICE_ID),
     entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
-    entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID, ttl=20000),
+    cast.entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID, ttl=20000),
     entry(BOB_1, 'bob', 'east', user_id=BOB_ID),
     entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[DEAD]),
     entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
