@@ -32,37 +32,27 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-EMULATOR_PATH = os.path.join(ROOT, 'extensions', 'emulator')
+SUPPORT = os.path.join(os.path.dirname(HERE), 'support')
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
+
+from incoplax_testing import cast  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.emulator import Emulator  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
+from incoplax_testing.environ import OWN_AND_ANSIBLE, clean_environ as _clean_environ  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.paths import BIN, ROOT  # noqa: E402 pylint: disable=wrong-import-position
+
 AWX_DIR = os.path.join(ROOT, 'extensions', 'awx')
 PROJECT_DIR = os.path.join(AWX_DIR, 'project')
-BIN = os.path.dirname(sys.executable)
-START_TIMEOUT = 15
 JOB_TIMEOUT = 300
 
-if EMULATOR_PATH not in sys.path:
-    sys.path.insert(0, EMULATOR_PATH)
-
-from incoplax_emulator.process import EmulatorError, EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position,unused-import
-
-DOMAIN = 'master.domain'
-SITES = ['central', 'east', 'west']
+DOMAIN = cast.MASTER
+SITES = cast.SITES
 ADMIN_SESSION = 'a0000000-0000-0000-0000-000000000001'
 
 
 def clean_environ(extra=None):
-    """``os.environ`` without inherited INCOPLAX_* and ANSIBLE_* variables, plus ``extra`` (None removes a key)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(('INCOPLAX_', 'ANSIBLE_'))}
-    # The emulator always listens on loopback: never send its traffic through a proxy.
-    for key in ('NO_PROXY', 'no_proxy'):
-        env[key] = ','.join(item for item in (env.get(key), '127.0.0.1', 'localhost') if item)
-    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
-    for key, value in (extra or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = str(value)
-    return env
+    """What AWX gives a job: no inherited INCOPLAX_* or ANSIBLE_* variable, the venv's programs first on PATH."""
+    return _clean_environ(extra, drop=OWN_AND_ANSIBLE, venv_first=True)
 
 
 def load_yaml(path):
@@ -80,13 +70,11 @@ def load_json(path):
 # ---------------------------------------------------------------------------------------------------------------
 
 def session(session_id, login, site, session_type='http', ttl=3600):
-    """One vendor-shaped session entry of the fixture."""
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': DOMAIN,
-             'login': login, 'user_id': 'uid-%s' % login, 'ttl': ttl}
+    """One vendor-shaped session entry of the fixture (websocket entries with one live connection)."""
+    connections = None
     if session_type == 'websocket':
-        entry['connections'] = [{'conn_id': 'c-%s' % session_id, 'is_pid_alive': True, 'node': 'ws1@192.168.0.31',
-                                 'pid': '<0.1.0>'}]
-    return entry
+        connections = [{'conn_id': 'c-%s' % session_id, 'is_pid_alive': True, 'node': 'ws1@192.168.0.31', 'pid': '<0.1.0>'}]
+    return cast.entry(session_id, login, site, session_type, ttl=ttl, connections=connections)
 
 
 def base_fixture(prefix='s'):
@@ -103,16 +91,7 @@ def base_fixture(prefix='s'):
         session('%s-bob-2' % prefix, 'bob', 'east'),
         session('%s-breakglass-1' % prefix, 'breakglass', 'central'),
     ]
-    return {'current_site': 'central', 'sites': list(SITES), 'sessions': sessions}
-
-
-class Emulator(EmulatorProcess):
-    """One ``python -m incoplax_emulator --port 0`` process and its control interface (see incoplax_emulator.process)."""
-
-    def __init__(self, args=(), log_dir=None):
-        env = clean_environ({'PYTHONPATH': os.pathsep.join(
-            item for item in (EMULATOR_PATH, os.environ.get('PYTHONPATH')) if item)})
-        super().__init__(args, log_dir=log_dir, python=sys.executable, env=env, cwd=ROOT, start_timeout=START_TIMEOUT)
+    return cast.fixture(sessions)
 
 
 # ---------------------------------------------------------------------------------------------------------------

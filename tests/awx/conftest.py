@@ -3,51 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""pytest fixtures of the tests/awx tests: emulator processes and AWX-like jobs (the helpers are in awx_support.py)."""
+"""pytest fixtures of the tests/awx tests: AWX-like jobs (awx_support.py) and the standard fixtures of
+tests/support/incoplax_testing, with the shared emulator loaded with ``base_fixture()``."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import json
-import os
 
 import pytest
 
-from awx_support import ROOT, AwxJobs, Emulator, base_fixture
-
-
-def _collections_path(tmp_path_factory):
-    parent = os.path.dirname(ROOT)
-    if os.path.basename(ROOT) == 'platform' and os.path.basename(parent) == 'incoplax' \
-            and os.path.basename(os.path.dirname(parent)) == 'ansible_collections':
-        return os.path.dirname(os.path.dirname(parent))
-    base = str(tmp_path_factory.mktemp('collections'))
-    namespace = os.path.join(base, 'ansible_collections', 'incoplax')
-    os.makedirs(namespace)
-    os.symlink(ROOT, os.path.join(namespace, 'platform'))
-    return base
-
-
-@pytest.fixture(scope='session')
-def collections_path(tmp_path_factory):
-    """ANSIBLE_COLLECTIONS_PATH under which ``incoplax.platform`` is this source tree."""
-    return _collections_path(tmp_path_factory)
-
-
-@pytest.fixture(scope='session')
-def ansible_home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp('ansible_home'))
+from awx_support import AwxJobs, base_fixture
+from incoplax_testing.fixtures import (  # noqa: F401 pylint: disable=unused-import
+    ansible_home, collections_path, emulator, emulator_log_dir, session_emulator, start_emulator)
 
 
 @pytest.fixture
-def awx_jobs(tmp_path, collections_path, ansible_home):
+def awx_jobs(tmp_path, collections_path, ansible_home):  # pylint: disable=redefined-outer-name
     return AwxJobs(str(tmp_path), collections_path, ansible_home)
-
-
-@pytest.fixture(scope='session')
-def emulator_log_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp('emulator_logs'))
 
 
 @pytest.fixture(scope='session')
@@ -58,30 +32,6 @@ def fixture_file(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def session_emulator(emulator_log_dir, fixture_file):
-    """One emulator per pytest (xdist worker) process, loaded with ``base_fixture()``."""
-    instance = Emulator(['--fixture', fixture_file], log_dir=emulator_log_dir)
-    yield instance
-    instance.stop()
-
-
-@pytest.fixture
-def emulator(session_emulator):
-    """The shared emulator, back to ``base_fixture()`` with zero counters and no faults."""
-    session_emulator.reset()
-    return session_emulator
-
-
-@pytest.fixture
-def start_emulator(emulator_log_dir):
-    """Factory: ``start_emulator(*args)`` starts a dedicated emulator, stopped at teardown."""
-    started = []
-
-    def start(*args):
-        instance = Emulator(args, log_dir=emulator_log_dir)
-        started.append(instance)
-        return instance
-
-    yield start
-    for instance in started:
-        instance.stop()
+def emulator_args(fixture_file):  # pylint: disable=redefined-outer-name
+    """The shared emulator is loaded with ``base_fixture()`` (``emulator`` resets it to that before each test)."""
+    return ['--fixture', fixture_file]

@@ -19,8 +19,13 @@ import sys
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.dirname(sys.executable)
+SUPPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'support')
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
+
+from incoplax_testing.environ import OWN_AND_ANSIBLE, clean_environ  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.paths import BIN, ROOT  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
+
 TIMEOUT = 300
 
 with open(os.path.join(ROOT, 'galaxy.yml')) as _handle:
@@ -57,15 +62,11 @@ def ansible_env(tmp_path, collections_path, extra=None):
 def user_env(home, extra=None):
     """The environment of a new user: an empty HOME, no ANSIBLE_* or INCOPLAX_* settings, the venv's tools on PATH
     (as after ``pip install ansible-core requests``), loopback never proxied."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(('INCOPLAX_', 'ANSIBLE_', 'PYTHONPATH', 'VIRTUAL_ENV'))}
     os.makedirs(str(home), exist_ok=True)
-    env.update({
+    env = clean_environ({
         'HOME': str(home), 'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_LOCALHOST_WARNING': 'False',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False', 'PATH': BIN + os.pathsep + env.get('PATH', ''),
-    })
-    for key in ('NO_PROXY', 'no_proxy'):
-        env[key] = ','.join(item for item in (env.get(key), '127.0.0.1', 'localhost') if item)
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
+    }, drop=OWN_AND_ANSIBLE + ('PYTHONPATH', 'VIRTUAL_ENV'), venv_first=True)
     env.update(extra or {})
     return env
 

@@ -26,10 +26,10 @@ import pytest
 import yaml
 
 from build_support import FQCN, GALAXY, NAME, NAMESPACE, ROOT, TARBALL, copy_tree, emulator_process, run, user_env
+from incoplax_testing.cast import entry
 
 README = os.path.join(ROOT, 'README.md')
 RUNBOOK = os.path.join(ROOT, 'docs', 'runbook.md')
-DOMAIN = 'master.domain'
 EXAMPLE_URL = 'https://platform.example.com'
 GIT_URL = GALAXY['repository'] + '.git'
 TOKEN = 'install-test-token'
@@ -71,29 +71,21 @@ def install_blocks():
     return code_blocks(section(README, 'Installation'), 'bash')
 
 
-def entry(session_id, login, site, user_id, session_type='http'):
-    item = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': DOMAIN, 'login': login,
-            'user_id': user_id, 'ttl': 3600}
-    if session_type == 'websocket':
-        item['connections'] = [{'conn_id': str(uuid.uuid4()), 'is_pid_alive': True, 'node': 'ws1@192.168.0.32',
-                                'pid': '<0.11647.54>'}]
-    return item
-
-
 def accounts():
     """The accounts of the README and runbook examples, on three sites: jdoe (one session twice, http and
     websocket, and one on another site), the user id of incident.yml, the protected admin and breakglass, bob."""
     ids = dict((login, str(uuid.uuid4())) for login in ('admin', 'jdoe', 'breakglass', 'bob'))
     ids['mallory'] = MALLORY_ID
     sessions = [
-        entry('a-central', 'admin', 'central', ids['admin']),
-        entry('j-central', 'jdoe', 'central', ids['jdoe']),
-        entry('j-central', 'jdoe', 'central', ids['jdoe'], 'websocket'),
-        entry('j-east', 'jdoe', 'east', ids['jdoe']),
-        entry('m-west', 'mallory', 'west', ids['mallory']),
-        entry('b-central', 'breakglass', 'central', ids['breakglass']),
-        entry('b-west', 'breakglass', 'west', ids['breakglass']),
-        entry('o-east', 'bob', 'east', ids['bob']),
+        entry('a-central', 'admin', 'central', user_id=ids['admin']),
+        entry('j-central', 'jdoe', 'central', user_id=ids['jdoe']),
+        entry('j-central', 'jdoe', 'central', 'websocket', user_id=ids['jdoe'], connections=[
+            {'conn_id': str(uuid.uuid4()), 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}]),
+        entry('j-east', 'jdoe', 'east', user_id=ids['jdoe']),
+        entry('m-west', 'mallory', 'west', user_id=ids['mallory']),
+        entry('b-central', 'breakglass', 'central', user_id=ids['breakglass']),
+        entry('b-west', 'breakglass', 'west', user_id=ids['breakglass']),
+        entry('o-east', 'bob', 'east', user_id=ids['bob']),
     ]
     return {'current_site': 'central', 'sites': ['central', 'east', 'west'], 'sessions': sessions}
 

@@ -1,6 +1,6 @@
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures for the emulator tests (see emulator_testlib.py)."""
+"""Fixtures for the emulator tests (see emulator_testlib.py and tests/support/incoplax_testing)."""
 
 import pathlib
 import sys
@@ -8,12 +8,13 @@ import sys
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
-# The test helpers and the emulator package (also passed to the subprocess via PYTHONPATH).
-for _path in (HERE, HERE.parents[1] / 'extensions' / 'emulator'):
+# The test helpers and the test-support package (which puts the emulator package on sys.path).
+for _path in (HERE, HERE.parent / 'support'):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
 from emulator_testlib import SAMPLE, Emulator  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing.fixtures import started  # noqa: E402 pylint: disable=wrong-import-position,import-error
 
 
 @pytest.fixture(scope='session')
@@ -42,13 +43,4 @@ def sample(shared_emulator):  # pylint: disable=redefined-outer-name
 @pytest.fixture
 def start_emulator():
     """Factory for extra emulator processes with their own options; all are stopped afterwards."""
-    started = []
-
-    def start(*args):
-        emulator = Emulator(*args)
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+    yield from started(Emulator)

@@ -1,81 +1,40 @@
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Helpers for the emulator tests: run the emulator as a real subprocess and talk to it.
+"""Helpers for the emulator tests: the one emulator driver of the test-support package, plus vendor helpers.
 
 INCOPLAX_EMULATOR_PYTHON picks the interpreter that runs the emulator (default: the one running pytest),
 so the same tests check the emulator under each supported Python.
 """
 
+import functools
 import json
-import os
-import pathlib
 import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 
 import requests
 
-EMULATOR_DIR = pathlib.Path(__file__).resolve().parents[2] / 'extensions' / 'emulator'
+from incoplax_testing import cast, emulator  # pylint: disable=import-error
 
-VENDOR_PATH = '/rest/v1/master/logicalroles/ws/sessions'
+VENDOR_PATH = cast.SESSIONS_PATH
 TOKEN = 'emulator-token'
-START_TIMEOUT = 30
 # Generous safety limits for waiting on the emulator (exit, requests to finish); never speed assertions.
 STOP_TIMEOUT = 30
 IDLE_TIMEOUT = 30
 
 
-class Emulator:
-    """One emulator process and helpers to talk to it."""
+class Emulator(emulator.Emulator):
+    """One emulator process (``incoplax_testing.emulator.Emulator``) and helpers to talk to it with requests."""
 
     def __init__(self, *args):
-        self.stderr = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(EMULATOR_DIR), env.get('PYTHONPATH')]))
-        python = os.environ.get('INCOPLAX_EMULATOR_PYTHON', sys.executable)
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [python, '-m', 'incoplax_emulator', '--port', '0'] + [str(arg) for arg in args],
-            stdout=subprocess.PIPE, stderr=self.stderr, env=env, text=True)
-        self.line = self._first_line()
-        prefix = 'incoplax-emulator listening on '
-        if not self.line.startswith(prefix):
-            self.stop()
-            raise RuntimeError('unexpected first line %r; stderr: %s' % (self.line, self.read_stderr()))
-        self.url = self.line[len(prefix):].strip()
+        super().__init__(args)
         self.vendor = self.url + VENDOR_PATH
         self.http = requests.Session()
         self.http.headers['Authorization'] = 'Bearer ' + TOKEN
         self.verify = True
 
-    def _first_line(self):
-        found = []
-        reader = threading.Thread(target=lambda: found.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(START_TIMEOUT)
-        if not found or not found[0]:
-            self.stop()
-            raise RuntimeError('emulator did not start; stderr: %s' % self.read_stderr())
-        return found[0]
-
-    def read_stderr(self):
-        """Everything the emulator wrote to stderr so far."""
-        self.stderr.seek(0)
-        return self.stderr.read().decode('utf-8', 'replace')
-
-    def stop(self, signum=signal.SIGTERM):
+    def stop(self, signum=signal.SIGTERM, timeout=STOP_TIMEOUT):  # pylint: disable=arguments-differ
         """Send ``signum`` (SIGTERM), then kill if it does not exit; returns the exit code (-9 when killed)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT)
-        self.process.stdout.close()
-        return self.process.returncode
+        return super().stop(signum, timeout)
 
     # vendor helpers
 
@@ -114,7 +73,7 @@ class Emulator:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def state(self, sessions=True):
+    def state(self, sessions=True):  # pylint: disable=arguments-differ
         """GET /_emulator/state."""
         return self.control('GET', 'state', params=None if sessions else {'sessions': 'false'})
 
@@ -126,7 +85,7 @@ class Emulator:
         """POST /_emulator/load."""
         return self.control('POST', 'load', fixture)
 
-    def faults(self, spec):
+    def faults(self, spec):  # pylint: disable=arguments-differ
         """POST /_emulator/faults."""
         return self.control('POST', 'faults', spec)
 
@@ -150,13 +109,12 @@ class Emulator:
             time.sleep(0.02)
 
 
-def _session(session_id, login, user_id, site, session_type='http', domain='master.domain', ttl=600, connections=None):
-    entry = {'session_id': session_id, 'login': login, 'user_id': user_id, 'site': site,
-             'session_type': session_type, 'domain': domain, 'ttl': ttl}
-    if session_type == 'websocket':
-        entry['connections'] = connections or [
-            {'conn_id': 'c-' + session_id, 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.1.0>'}]
-    return entry
+# The entries of the emulator tests live 600 s.
+_session = functools.partial(cast.entry, ttl=600)
+
+
+def _live(session_id):
+    return [{'conn_id': 'c-' + session_id, 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.1.0>'}]
 
 
 # Small known data set: admin's own session own-0001 (http + websocket) on central and adm-east;
@@ -166,15 +124,15 @@ SAMPLE = {
     'current_site': 'central',
     'sites': ['central', 'east', 'west'],
     'sessions': [
-        _session('own-0001', 'admin', 'u-admin', 'central'),
-        _session('own-0001', 'admin', 'u-admin', 'central', 'websocket'),
-        _session('adm-east', 'admin', 'u-admin', 'east'),
-        _session('s-a1', 'alice', 'u-alice', 'central'),
-        _session('s-a1', 'alice', 'u-alice', 'central', 'websocket'),
-        _session('s-a2', 'alice', 'u-alice', 'east'),
-        _session('s-b1', 'bob', 'u-bob', 'west'),
-        _session('bob/with/slash', 'bob', 'u-bob', 'central'),
-        _session('s-x1', 'alice', 'u-alice-other', 'central', domain='other.domain'),
+        _session('own-0001', 'admin', user_id='u-admin'),
+        _session('own-0001', 'admin', 'central', 'websocket', user_id='u-admin', connections=_live('own-0001')),
+        _session('adm-east', 'admin', 'east', user_id='u-admin'),
+        _session('s-a1', 'alice', user_id='u-alice'),
+        _session('s-a1', 'alice', 'central', 'websocket', user_id='u-alice', connections=_live('s-a1')),
+        _session('s-a2', 'alice', 'east', user_id='u-alice'),
+        _session('s-b1', 'bob', 'west', user_id='u-bob'),
+        _session('bob/with/slash', 'bob', user_id='u-bob'),
+        _session('s-x1', 'alice', user_id='u-alice-other', domain='other.domain'),
     ],
 }
 

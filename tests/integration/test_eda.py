@@ -25,7 +25,8 @@ import pytest
 import requests
 import yaml
 
-from conftest import clean_environ  # pylint: disable=import-error
+from incoplax_testing.environ import clean_environ  # pylint: disable=import-error
+from incoplax_testing.fixtures import started  # pylint: disable=import-error
 
 RULEBOOK_CMD = os.path.join(os.path.dirname(sys.executable), 'ansible-rulebook')
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
@@ -124,18 +125,15 @@ class Rulebook:
 @pytest.fixture
 def rulebook(tmp_path, collections_path, ansible_home):
     """Factory: ``rulebook(name, variables, env)`` starts ``incoplax.platform.<name>``; stopped at teardown."""
-    started = []
+    count = [0]
 
     def start(name, variables, env):
-        workdir = tmp_path / ('rulebook%d' % len(started))
+        count[0] += 1
+        workdir = tmp_path / ('rulebook%d' % (count[0] - 1))
         workdir.mkdir()
-        instance = Rulebook('incoplax.platform.' + name, variables, workdir, collections_path, ansible_home, env)
-        started.append(instance)
-        return instance
+        return Rulebook('incoplax.platform.' + name, variables, workdir, collections_path, ansible_home, env)
 
-    yield start
-    for instance in started:
-        instance.stop()
+    yield from started(start)
 
 
 @pytest.fixture

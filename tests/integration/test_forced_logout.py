@@ -18,20 +18,17 @@ import stat
 import pytest
 import yaml
 
+from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
+from incoplax_testing.emulator import holding_exactly  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, GUARD_ID)
+
+
 ROLE = 'incoplax.platform.forced_logout'
 PLAYBOOK = 'incoplax.platform.forced_logout'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
 # The only credential of the fixture: it maps to admin, whose own session is ADMIN_OWN.
 TOKEN = 'forced-logout-T0ken-5e1d2a7c93f0'
 
-ADMIN_ID = 'ad000000-0177-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0177-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0177-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0177-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0177-99e7-5545-e0d55e0cd303'
-GUARD_ID = '9a4d0000-0177-99e7-5545-e0d55e0cd303'
 DAVE_ID = 'da4e0000-0177-99e7-5545-e0d55e0cd303'
 
 # ADMIN_OWN (the caller's own session) and ALICE_1 are each listed twice: http and websocket.
@@ -64,30 +61,22 @@ RECAP_LINE = re.compile(r'^(\S+)\s+:\s+(ok=.*)$')
 RECAP_COUNT = re.compile(r'(\w+)=(\d+)')
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 3600}
-    if session_type == 'websocket':
-        entry['connections'] = [ALIVE]
-    return entry
-
-
 SESSIONS = [
-    _entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_OWN, 'websocket', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_2, 'http', 'east', 'admin', ADMIN_ID),
-    _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-    _entry(ALICE_3, 'http', 'west', 'alice', ALICE_ID),
-    _entry(BOB_1, 'http', 'central', 'bob', BOB_ID),
-    _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID),
-    _entry(CAROL_1, 'http', 'east', 'carol', CAROL_ID),
-    _entry(CAROL_2, 'http', 'west', 'carol', CAROL_ID),
-    _entry(GUARD_1, 'http', 'central', 'guard', GUARD_ID),
-    _entry(GUARD_2, 'http', 'west', 'guard', GUARD_ID),
-    _entry(DAVE_1, 'http', 'central', 'dave', DAVE_ID),
-    _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+    session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+    session_entry(ADMIN_OWN, 'admin', 'central', 'websocket', user_id=ADMIN_ID, connections=[ALIVE]),
+    session_entry(ADMIN_2, 'admin', 'east', user_id=ADMIN_ID),
+    session_entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    session_entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    session_entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    session_entry(ALICE_3, 'alice', 'west', user_id=ALICE_ID),
+    session_entry(BOB_1, 'bob', user_id=BOB_ID),
+    session_entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE]),
+    session_entry(CAROL_1, 'carol', 'east', user_id=CAROL_ID),
+    session_entry(CAROL_2, 'carol', 'west', user_id=CAROL_ID),
+    session_entry(GUARD_1, 'guard', user_id=GUARD_ID),
+    session_entry(GUARD_2, 'guard', 'west', user_id=GUARD_ID),
+    session_entry(DAVE_1, 'dave', user_id=DAVE_ID),
+    session_entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
 ]
 
 FIXTURE = {
@@ -121,12 +110,7 @@ def without(keys_, removed):
 @pytest.fixture
 def api(emulator):
     """The shared emulator holding exactly FIXTURE (its token mapped to admin / ADMIN_OWN), no faults."""
-    emulator.load(copy.deepcopy(FIXTURE))
-    state = emulator.state()
-    assert keys(state['sessions']) == ALL_KEYS
-    assert state['caller_session_id'] == ADMIN_OWN
-    assert state['counters']['total'] == 0 and state['faults'] == {}
-    return emulator
+    return holding_exactly(emulator, FIXTURE, ADMIN_OWN)
 
 
 def connection(api, token=TOKEN, retries=0):
@@ -708,13 +692,13 @@ def cluster_fixture(number, sites):
     def uid(name):
         return '%s%d-0177-99e7-5545-e0d55e0cd303' % (name.encode().hex()[:7], number)
     sessions = [
-        _entry(sid(1), 'http', sites[0], 'admin', uid('admin')),
-        _entry(sid(2), 'http', sites[-1], 'alice', uid('alice')),
-        _entry(sid(2), 'websocket', sites[-1], 'alice', uid('alice')),
-        _entry(sid(3), 'http', sites[0], 'dave', uid('dave')),
+        session_entry(sid(1), 'admin', sites[0], user_id=uid('admin')),
+        session_entry(sid(2), 'alice', sites[-1], user_id=uid('alice')),
+        session_entry(sid(2), 'alice', sites[-1], 'websocket', user_id=uid('alice'), connections=[ALIVE]),
+        session_entry(sid(3), 'dave', sites[0], user_id=uid('dave')),
     ]
     # Cluster n has n sessions of bob, on its sites round-robin.
-    sessions += [_entry(sid(10 + index), 'http', sites[index % len(sites)], 'bob', uid('bob')) for index in range(number)]
+    sessions += [session_entry(sid(10 + index), 'bob', sites[index % len(sites)], user_id=uid('bob')) for index in range(number)]
     return {'current_site': sites[0], 'sites': sites, 'sessions': sessions}
 
 

@@ -19,8 +19,6 @@ __metaclass__ = type
 import json
 import os
 import random
-import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -29,8 +27,8 @@ import time
 
 import pytest
 
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
+from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
+
 INFO = 'incoplax.platform.ws_session_info'
 CLOSE = 'incoplax.platform.ws_session'
 FORCED_LOGOUT = 'incoplax.platform.forced_logout'
@@ -612,61 +610,12 @@ def test_a_multi_user_logout_under_a_429_storm_reports_target_by_target(local_se
     assert 'target(s) failed' in run.result('Forced logout refused')['msg'] or 'failed' in run.result('Forced logout refused')['msg']
 
 
-class ResettingPlatform:
-    """Answers GET with ``sessions``; reads each POST or DELETE whole, then resets the connection without an answer.
-
-    (The emulator's ``reset_first`` resets the first requests whatever their method: the listing before the
-    logout would be reset first.)
-    """
-
-    def __init__(self, sessions):
-        self.body = json.dumps(sessions).encode()
-        self.requests = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(16)
-        self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn):
-        with conn:
-            data = b''
-            while True:
-                while b'\r\n\r\n' not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                head, _sep, data = data.partition(b'\r\n\r\n')
-                method = head.split(b' ', 1)[0].decode()
-                length = int(dict(line.split(b':', 1) for line in head.split(b'\r\n')[1:] if b':' in line)
-                             .get(b'Content-Length', b'0') or 0)
-                while len(data) < length:
-                    data += conn.recv(65536)
-                data = data[length:]
-                self.requests.append(method)
-                if method != 'GET':
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-                    return
-                conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s'
-                             % (len(self.body), self.body))
-
-    def stop(self):
-        self.sock.close()
-
-
-def test_a_change_lost_after_sending_may_have_been_delivered(run_playbook, closed_port):
+def test_a_change_lost_after_sending_may_have_been_delivered(run_playbook, closed_port, resetting_server):
     entries = [{'session_id': 's-%d' % index, 'session_type': 'http', 'site': 'central', 'domain': MASTER,
                 'login': 'user%04d' % index, 'user_id': 'u-%d' % index, 'ttl': 600} for index in (1, 2)]
-    platform = ResettingPlatform(entries)
+    # GETs are answered with the entries; each POST or DELETE is read whole, then reset without an answer.
+    # (The emulator's ``reset_first`` resets the first requests whatever their method: the listing too.)
+    platform = resetting_server(entries)
     try:
         args = {'url': platform.url, 'token': 'tok-reset', 'retries': 1, 'timeout': 10}
         dead = dict(args, url='http://127.0.0.1:%d' % closed_port)

@@ -27,13 +27,13 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
+
 TOKEN = 'tok-S3cr3t-4f9b1c7e2d60a8'
 USERNAME = 'opsadmin'
 PASSWORD = 'pw-S3cr3t-8a2e6d0c51b7f3'
 BASIC = base64.b64encode(('%s:%s' % (USERNAME, PASSWORD)).encode()).decode()
 SECRETS = {'token': TOKEN, 'password': PASSWORD, 'basic credential': BASIC}
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
 # The runner's command artifact records the environment of the run by design (AWX keeps it private).
 RUNNER_ENV_FILES = ('command',)
 

@@ -14,27 +14,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import csv
 import json
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
+from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, ALIVE, DEAD)
+
+# The entries of this file live 36000 s unless said otherwise.
+entry = functools.partial(cast.entry, ttl=36000)
+
 ROLE = 'incoplax.platform.session_audit'
 PLAYBOOK = 'incoplax.platform.session_audit'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
-HERE = os.path.dirname(os.path.abspath(__file__))
 
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
 ROOT_ID = '40070000-0176-99e7-5545-b0b0b0b0b0b0'
 
 ADMIN_1 = '16d72c4c-0176-99e7-5545-000000000001'
@@ -47,37 +44,22 @@ CAROL_2 = '16d72c4c-0176-99e7-5545-000000000007'
 ROOT_1 = '16d72c4c-0176-99e7-5545-000000000008'
 ALICE_BRANCH = '16d72c4c-0176-99e7-5545-000000000009'
 
-ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
-DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
-
-
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 36000}
-    if connections is not None:
-        entry['connections'] = connections
-    return entry
-
 
 # alice (master): 3 sessions on central and east, one listed as http and websocket -> over a limit of 2, on two sites.
 # bob: one websocket session with a dead connection. carol: 2 sessions on one site -> no finding.
 # admin (by login) and root (by user id, in another domain) are privileged. alice in branch.domain is another user.
-FIXTURE = {
-    'current_site': 'central',
-    'sites': ['central', 'east', 'west'],
-    'sessions': [
-        _entry(ADMIN_1, 'http', 'central', 'admin', ADMIN_ID),
-        _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-        _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE]),
-        _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-        _entry(ALICE_3, 'http', 'east', 'alice', ALICE_ID),
-        _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID, connections=[ALIVE, DEAD]),
-        _entry(CAROL_1, 'http', 'central', 'carol', CAROL_ID),
-        _entry(CAROL_2, 'http', 'central', 'carol', CAROL_ID),
-        _entry(ROOT_1, 'http', 'west', 'root', ROOT_ID, domain=BRANCH),
-        _entry(ALICE_BRANCH, 'http', 'west', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
-    ],
-}
+FIXTURE = cast.fixture([
+    entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
+    entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    entry(ALICE_3, 'alice', 'east', user_id=ALICE_ID),
+    entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE, DEAD]),
+    entry(CAROL_1, 'carol', user_id=CAROL_ID),
+    entry(CAROL_2, 'carol', user_id=CAROL_ID),
+    entry(ROOT_1, 'root', 'west', user_id=ROOT_ID, domain=BRANCH),
+    entry(ALICE_BRANCH, 'alice', 'west', user_id=ALICE_BRANCH_ID, domain=BRANCH),
+])
 
 SETTINGS = {'session_audit_max_sessions_per_user': 2, 'session_audit_privileged_users': ['admin', ROOT_ID]}
 
@@ -112,64 +94,16 @@ def api(emulator):
     return emulator
 
 
-class Run:
-    """rc, output and task results of one ansible-playbook run (results from the harness' callback)."""
-
-    def __init__(self, rc, stdout, stderr, results):
-        self.rc = rc
-        self.stdout = stdout
-        self.stderr = stderr
-        self.results = results
-
-    def describe(self):
-        return 'rc=%s\n--- stdout ---\n%s\n--- stderr ---\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-4000:])
-
-    def statuses(self):
-        return [(item['task'], item['status']) for item in self.results]
-
-    def task(self, name):
-        """The one result whose task name ends with ``name`` (role tasks carry a role prefix)."""
-        found = [item for item in self.results if item['task'] == name or item['task'].endswith(' : ' + name)]
-        assert len(found) == 1, (name, self.statuses(), self.describe())
-        return found[0]
-
-
 @pytest.fixture
-def run_collection_playbook(tmp_path, collections_path, ansible_home):
+def run_collection_playbook(run_playbook):
     """Run ``ansible-playbook incoplax.platform.session_audit`` by name, as users do, with the harness' settings.
 
-    Unlike ``run_playbook``, no interpreter is forced: the collection playbook sets it itself.
+    Unlike a plain ``run_playbook``, no connection or interpreter is forced: the collection playbook sets them itself.
     """
-    counter = [0]
 
     def run(extra_vars, check=False, env=None):
-        counter[0] += 1
-        workdir = tmp_path / ('named%d' % counter[0])
-        workdir.mkdir()
-        results_file = workdir / 'results.jsonl'
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), PLAYBOOK,
-                   '-i', 'localhost,', '-e', json.dumps(extra_vars)] + (['--check'] if check else [])
-        run_env = {key: value for key, value in os.environ.items() if not key.startswith('INCOPLAX_')}
-        for key in ('NO_PROXY', 'no_proxy'):
-            run_env[key] = ','.join(item for item in (run_env.get(key), '127.0.0.1', 'localhost') if item)
-        run_env.pop('ANSIBLE_CONFIG', None)
-        run_env.update({
-            'ANSIBLE_COLLECTIONS_PATH': collections_path,
-            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-            'ANSIBLE_HOME': ansible_home,
-            'ANSIBLE_LOCAL_TEMP': str(workdir / 'local_tmp'),
-            'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'),
-            'ANSIBLE_CALLBACKS_ENABLED': 'incoplax_results',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-            'ANSIBLE_SHOW_CUSTOM_STATS': 'true',
-            'INCOPLAX_TEST_RESULTS_FILE': str(results_file),
-        })
-        run_env.update(env or {})
-        proc = subprocess.run(command, cwd=str(workdir), env=run_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=300, check=False)
-        text = results_file.read_text() if results_file.exists() else ''
-        return Run(proc.returncode, proc.stdout, proc.stderr, [json.loads(line) for line in text.splitlines() if line.strip()])
+        return run_playbook(PLAYBOOK, extra_vars=extra_vars, check=check, local=False,
+                            env=dict({'ANSIBLE_SHOW_CUSTOM_STATS': 'true'}, **(env or {})))
 
     return run
 

@@ -15,19 +15,17 @@ from urllib.parse import quote, unquote
 
 import pytest
 
+from incoplax_testing.cast import entry as session_entry, identity  # pylint: disable=import-error
+from incoplax_testing.emulator import holding_exactly  # pylint: disable=import-error
+from incoplax_testing.playbook import module_task  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, GUARD_ID, ALIVE, DEAD)
+
+
 MODULE = 'incoplax.platform.ws_session'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
 # The only credential of the fixture: it maps to admin, whose own session is ADMIN_OWN.
 TOKEN = 'ws-session-T0ken-4b7e91c2d05a'
 
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-CAROL_ID = 'ca401000-0176-99e7-5545-e0d55e0cd303'
-GUARD_ID = '9a4d0000-0176-99e7-5545-e0d55e0cd303'
 FRANK_ID = 'f4a40000-0176-99e7-5545-e0d55e0cd303'
 DAVE_ID = 'da4e0000-0176-99e7-5545-b0b0b0b0b0b0'
 EVE_ID = 'e4e00000-0176-99e7-5545-b0b0b0b0b0b0'
@@ -53,50 +51,36 @@ KEEPER_1 = '16d72c4c-0176-99e7-5545-000000000015'
 KEEPER_2 = '16d72c4c-0176-99e7-5545-000000000016'
 UNKNOWN = '16d72c4c-0176-99e7-5545-0000000000ff'
 
-ALIVE = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
-DEAD = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
 
 DIFF_FIELDS = ('session_id', 'login', 'site', 'session_type')
 
 
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': 3600}
-    if session_type == 'websocket':
-        entry['connections'] = [DEAD if login == 'bob' else ALIVE]
-    return entry
-
-
-def _identity(login, user_id, session_id, domain=MASTER):
-    return {'login': login, 'user_id': user_id, 'domain': domain, 'session_id': session_id}
-
-
 SESSIONS = [
-    _entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_OWN, 'websocket', 'central', 'admin', ADMIN_ID),
-    _entry(ADMIN_2, 'http', 'east', 'admin', ADMIN_ID),
-    _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID),
-    _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID),
-    _entry(BOB_1, 'http', 'central', 'bob', BOB_ID),
-    _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID),
-    _entry(CAROL_1, 'http', 'central', 'carol', CAROL_ID),
-    _entry(CAROL_2, 'websocket', 'east', 'carol', CAROL_ID),
-    _entry(GUARD_1, 'http', 'central', 'guard', GUARD_ID),
-    _entry(GUARD_2, 'http', 'west', 'guard', GUARD_ID),
-    _entry(SLASH_ID, 'http', 'central', 'frank', FRANK_ID),
-    _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
-    _entry(DAVE_1, 'http', 'central', 'dave', DAVE_ID, domain=BRANCH),
-    _entry(DAVE_2, 'websocket', 'west', 'dave', DAVE_ID, domain=BRANCH),
-    _entry(EVE_1, 'http', 'east', 'eve', EVE_ID, domain=BRANCH),
-    _entry(KEEPER_1, 'http', 'central', 'keeper', KEEPER_ID, domain=BRANCH),
-    _entry(KEEPER_2, 'http', 'east', 'keeper', KEEPER_ID, domain=BRANCH),
+    session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+    session_entry(ADMIN_OWN, 'admin', 'central', 'websocket', user_id=ADMIN_ID, connections=[ALIVE]),
+    session_entry(ADMIN_2, 'admin', 'east', user_id=ADMIN_ID),
+    session_entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    session_entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    session_entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID),
+    session_entry(BOB_1, 'bob', user_id=BOB_ID),
+    session_entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[DEAD]),
+    session_entry(CAROL_1, 'carol', user_id=CAROL_ID),
+    session_entry(CAROL_2, 'carol', 'east', 'websocket', user_id=CAROL_ID, connections=[ALIVE]),
+    session_entry(GUARD_1, 'guard', user_id=GUARD_ID),
+    session_entry(GUARD_2, 'guard', 'west', user_id=GUARD_ID),
+    session_entry(SLASH_ID, 'frank', user_id=FRANK_ID),
+    session_entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
+    session_entry(DAVE_1, 'dave', user_id=DAVE_ID, domain=BRANCH),
+    session_entry(DAVE_2, 'dave', 'west', 'websocket', user_id=DAVE_ID, domain=BRANCH, connections=[ALIVE]),
+    session_entry(EVE_1, 'eve', 'east', user_id=EVE_ID, domain=BRANCH),
+    session_entry(KEEPER_1, 'keeper', user_id=KEEPER_ID, domain=BRANCH),
+    session_entry(KEEPER_2, 'keeper', 'east', user_id=KEEPER_ID, domain=BRANCH),
 ]
 
 FIXTURE = {
     'current_site': 'central',
     'sites': ['central', 'east', 'west'],
-    'credentials': {'tokens': {TOKEN: _identity('admin', ADMIN_ID, ADMIN_OWN)}},
+    'credentials': {'tokens': {TOKEN: identity('admin', ADMIN_ID, ADMIN_OWN)}},
     'sessions': SESSIONS,
 }
 
@@ -120,22 +104,12 @@ BRANCH_UNPROTECTED = of(ALICE_BRANCH, DAVE_1, DAVE_2, EVE_1)
 @pytest.fixture
 def api(emulator):
     """The shared emulator holding exactly FIXTURE (its token mapped to admin / ADMIN_OWN), no faults."""
-    emulator.load(copy.deepcopy(FIXTURE))
-    state = emulator.state()
-    assert keys(state['sessions']) == ALL_KEYS
-    assert state['caller_session_id'] == ADMIN_OWN
-    assert state['counters']['total'] == 0 and state['faults'] == {}
-    return emulator
+    return holding_exactly(emulator, FIXTURE, ADMIN_OWN)
 
 
 def close(api, name, ignore_errors=False, **options):
     """A ws_session task against ``api`` with the fixture token, whose account is admin (None drops an option)."""
-    args = dict(url=api.url, token=TOKEN, caller='admin')
-    args.update(options)
-    task = {'name': name, MODULE: {key: value for key, value in args.items() if value is not None}}
-    if ignore_errors:
-        task['ignore_errors'] = True
-    return task
+    return module_task(name, MODULE, dict(dict(url=api.url, token=TOKEN, caller='admin'), **options), ignore_errors)
 
 
 def keys(entries):
@@ -337,16 +311,17 @@ def test_logout_users_by_login_and_by_id(api, run_playbook):
 
 def test_twenty_users_in_one_task(emulator, run_playbook):
     logins = ['user%02d' % number for number in range(1, 21)]
-    sessions = [_entry(ADMIN_OWN, 'http', 'central', 'admin', ADMIN_ID),
-                _entry('0dd00000-0176-99e7-5545-000000000001', 'http', 'east', 'zed', 'zed00000-0176-99e7-5545-e0d55e0cd303')]
+    sessions = [session_entry(ADMIN_OWN, 'admin', user_id=ADMIN_ID),
+                session_entry('0dd00000-0176-99e7-5545-000000000001', 'zed', 'east', user_id='zed00000-0176-99e7-5545-e0d55e0cd303')]
     for number, login in enumerate(logins, 1):
         user_id = '%08d-0176-99e7-5545-e0d55e0cd303' % number
-        sessions.append(_entry('%08d-0176-99e7-5545-000000000001' % number, 'http', 'central', login, user_id))
-        sessions.append(_entry('%08d-0176-99e7-5545-000000000002' % number, 'http', ('east', 'west')[number % 2], login, user_id))
+        sessions.append(session_entry('%08d-0176-99e7-5545-000000000001' % number, login, user_id=user_id))
+        sessions.append(session_entry('%08d-0176-99e7-5545-000000000002' % number, login, ('east', 'west')[number % 2], user_id=user_id))
         if number % 4 == 0:
-            sessions.append(_entry('%08d-0176-99e7-5545-000000000002' % number, 'websocket', ('east', 'west')[number % 2], login, user_id))
+            sessions.append(session_entry('%08d-0176-99e7-5545-000000000002' % number, login, ('east', 'west')[number % 2], 'websocket',
+                                          user_id=user_id, connections=[ALIVE]))
     emulator.load({'current_site': 'central', 'sites': ['central', 'east', 'west'], 'sessions': copy.deepcopy(sessions),
-                   'credentials': {'tokens': {TOKEN: _identity('admin', ADMIN_ID, ADMIN_OWN)}}})
+                   'credentials': {'tokens': {TOKEN: identity('admin', ADMIN_ID, ADMIN_OWN)}}})
     run = run_playbook([close(emulator, 'twenty users', sites='all', user=logins, domain=MASTER)]).assert_ok()
     data = run.result('twenty users')
     targeted = [entry for entry in sessions if entry['login'] in logins]

@@ -10,19 +10,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 from urllib.parse import quote
 
 import pytest
 
-MODULE = 'incoplax.platform.ws_session_info'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
+from incoplax_testing.playbook import module_task  # pylint: disable=import-error
+from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.cast import (  # pylint: disable=import-error
+    SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, ALIVE, DEAD)
 
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
+# The entries of this file live 36000 s unless said otherwise.
+entry = functools.partial(cast.entry, ttl=36000)
+
+MODULE = 'incoplax.platform.ws_session_info'
+
 
 # ALICE_1 is listed twice on central: once as http, once as websocket.
 ALICE_1 = '16d72c4c-0176-99e7-5545-e0d55e0cd301'
@@ -33,34 +35,17 @@ BOB_WS = '16d72c4c-0176-99e7-5545-e0d55e0cd305'
 ADMIN_1 = '16d72c4c-0176-99e7-5545-e0d55e0cd306'
 ADMIN_2 = '16d72c4c-0176-99e7-5545-e0d55e0cd307'
 
-ALIVE_CONNECTION = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd301', 'is_pid_alive': True,
-                    'node': 'ws1@192.168.0.32', 'pid': '<0.11647.54>'}
-DEAD_CONNECTION = {'conn_id': '5476d54a-0176-9a16-92a0-e0d55e0cd302', 'is_pid_alive': False,
-                   'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
 
-
-def _entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None, ttl=36000):
-    entry = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-             'login': login, 'user_id': user_id, 'ttl': ttl}
-    if connections is not None:
-        entry['connections'] = connections
-    return entry
-
-
-FIXTURE = {
-    'current_site': 'central',
-    'sites': ['central', 'east', 'west'],
-    'sessions': [
-        _entry(ALICE_1, 'http', 'central', 'alice', ALICE_ID),
-        _entry(ALICE_1, 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE_CONNECTION]),
-        _entry(ALICE_2, 'http', 'east', 'alice', ALICE_ID, ttl=20000),
-        _entry(BOB_1, 'http', 'east', 'bob', BOB_ID),
-        _entry(BOB_WS, 'websocket', 'west', 'bob', BOB_ID, connections=[DEAD_CONNECTION]),
-        _entry(ADMIN_1, 'http', 'central', 'admin', ADMIN_ID),
-        _entry(ADMIN_2, 'http', 'west', 'admin', ADMIN_ID),
-        _entry(ALICE_BRANCH, 'http', 'central', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
-    ],
-}
+FIXTURE = cast.fixture([
+    entry(ALICE_1, 'alice', user_id=ALICE_ID),
+    entry(ALICE_1, 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+    cast.entry(ALICE_2, 'alice', 'east', user_id=ALICE_ID, ttl=20000),
+    entry(BOB_1, 'bob', 'east', user_id=BOB_ID),
+    entry(BOB_WS, 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[DEAD]),
+    entry(ADMIN_1, 'admin', user_id=ADMIN_ID),
+    entry(ADMIN_2, 'admin', 'west', user_id=ADMIN_ID),
+    entry(ALICE_BRANCH, 'alice', user_id=ALICE_BRANCH_ID, domain=BRANCH),
+])
 
 # (session_id, session_type, domain) of every entry, by the scope that lists it
 CENTRAL = [(ALICE_1, 'http', MASTER), (ALICE_1, 'websocket', MASTER), (ADMIN_1, 'http', MASTER), (ALICE_BRANCH, 'http', BRANCH)]
@@ -81,14 +66,9 @@ def api(emulator):
 
 def info(name, emulator=None, ignore_errors=False, **options):
     """A ws_session_info task; url and token point at ``emulator`` unless given (None drops an option)."""
-    args = {}
-    if emulator is not None:
-        args.update(url=emulator.url, token=emulator.token)
+    args = {} if emulator is None else dict(url=emulator.url, token=emulator.token)
     args.update(options)
-    task = {'name': name, MODULE: {key: value for key, value in args.items() if value is not None}}
-    if ignore_errors:
-        task['ignore_errors'] = True
-    return task
+    return module_task(name, MODULE, args, ignore_errors)
 
 
 def keys(sessions):
@@ -200,9 +180,9 @@ def test_duplicate_session_ids_and_exact_summary(api, run_playbook):
     assert sorted(entry['session_type'] for entry in twins) == ['http', 'websocket']
     by_type = {entry['session_type']: entry for entry in twins}
     assert 'connections' not in by_type['http']
-    assert by_type['websocket']['connections'] == [ALIVE_CONNECTION]
+    assert by_type['websocket']['connections'] == [ALIVE]
     dead = [entry for entry in data['sessions'] if entry['session_id'] == BOB_WS]
-    assert len(dead) == 1 and dead[0]['connections'] == [DEAD_CONNECTION]
+    assert len(dead) == 1 and dead[0]['connections'] == [DEAD]
     assert dead[0]['connections'][0]['is_pid_alive'] is False
     assert_listing(run.task('all sessions'), reference(api.state(), 'all'))
 

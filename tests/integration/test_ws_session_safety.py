@@ -17,36 +17,33 @@ from urllib.parse import unquote
 
 import pytest
 
+from incoplax_testing.cast import entry  # pylint: disable=import-error
+from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
+
+
 MODULE = 'incoplax.platform.ws_session'
 INFO = 'incoplax.platform.ws_session_info'
-SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
-MASTER = 'master.domain'
 TOKEN = 'safety-T0ken-7c1d'
 JOSE_NFD = unicodedata.normalize('NFD', 'jos\u00e9')
 JOSE_NFC = unicodedata.normalize('NFC', 'jos\u00e9')
 
 
-def _entry(session_id, login, user_id, site, session_type='http'):
-    return {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': MASTER,
-            'login': login, 'user_id': user_id, 'ttl': 3600}
-
-
 SESSIONS = [
-    _entry('own-1', 'admin', 'u-admin', 'central'),
-    _entry('adm-2', 'admin', 'u-admin', 'east'),
-    _entry('al-1', 'alice', 'u-alice', 'central'),
-    _entry('al-2', 'alice', 'u-alice', 'east'),
-    _entry('bob-1', 'bob', 'u-bob', 'west'),
-    _entry('bob-2', 'bob', 'u-bob', 'central'),
+    entry('own-1', 'admin', user_id='u-admin'),
+    entry('adm-2', 'admin', 'east', user_id='u-admin'),
+    entry('al-1', 'alice', user_id='u-alice'),
+    entry('al-2', 'alice', 'east', user_id='u-alice'),
+    entry('bob-1', 'bob', 'west', user_id='u-bob'),
+    entry('bob-2', 'bob', user_id='u-bob'),
     # robert's user id is "bob": the name bob designates two accounts.
-    _entry('rob-1', 'robert', 'bob', 'east'),
-    _entry('jo-1', JOSE_NFD, 'u-jose', 'central'),
+    entry('rob-1', 'robert', 'east', user_id='bob'),
+    entry('jo-1', JOSE_NFD, user_id='u-jose'),
     # One id listed on two sites, as http and websocket.
-    _entry('twin', 'carol', 'u-carol', 'central'),
-    _entry('twin', 'carol', 'u-carol', 'east', 'websocket'),
-    _entry('.', 'mallory', 'u-mallory', 'central'),
-    _entry('..', 'mallory', 'u-mallory', 'east'),
-    _entry('mal-ok', 'mallory', 'u-mallory', 'west'),
+    entry('twin', 'carol', user_id='u-carol'),
+    entry('twin', 'carol', 'east', 'websocket', user_id='u-carol'),
+    entry('.', 'mallory', user_id='u-mallory'),
+    entry('..', 'mallory', 'east', user_id='u-mallory'),
+    entry('mal-ok', 'mallory', 'west', user_id='u-mallory'),
 ]
 
 FIXTURE = {

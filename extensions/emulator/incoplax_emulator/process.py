@@ -35,7 +35,8 @@ class EmulatorError(RuntimeError):
 class EmulatorProcess:
     """One ``python -m incoplax_emulator --port 0`` process and its control interface.
 
-    ``args``: extra command line options; ``log_dir``: where to keep the process's stderr (discarded when None);
+    ``args``: extra command line options; ``log_dir``: where to keep the process's stderr (an anonymous temporary
+    file when None; ``read_stderr()`` reads it either way);
     ``python``: the interpreter to run (default ``sys.executable``); ``env``: the whole environment of the process
     (default ``os.environ``); the directory holding the package is prepended to its ``PYTHONPATH`` when missing;
     ``cwd``: its working directory; ``start_timeout``: seconds to wait for the "listening on" line.
@@ -57,7 +58,7 @@ class EmulatorProcess:
         if log_dir:
             self._stderr = tempfile.NamedTemporaryFile('w+', prefix='emulator-', suffix='.stderr', dir=log_dir, delete=False)
         else:
-            self._stderr = subprocess.DEVNULL
+            self._stderr = tempfile.TemporaryFile('w+')  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
             [python or sys.executable, '-m', 'incoplax_emulator', '--port', '0'] + self.args,
             stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env,
@@ -103,12 +104,15 @@ class EmulatorProcess:
                 return match.group(1).rstrip('/')
 
     def _diagnostics(self):
-        text = ''.join(self.output)
-        if self._stderr is not subprocess.DEVNULL:
-            self._stderr.flush()
-            self._stderr.seek(0)
-            text += self._stderr.read()
-        return text.strip()[-2000:] or '(no output)'
+        return (''.join(self.output) + self.read_stderr()).strip()[-2000:] or '(no output)'
+
+    def read_stderr(self):
+        """Everything the process wrote to stderr so far (also after ``stop()``)."""
+        if self._stderr.closed:
+            return ''
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     @property
     def port(self):
@@ -161,16 +165,24 @@ class EmulatorProcess:
         values = parse_qs(entry.get('query') or '', keep_blank_values=True).get('sites')
         return None if not values else json.loads(values[-1])
 
-    def stop(self):
+    def stop(self, signum=signal.SIGTERM, timeout=10):
+        """Send ``signum``, kill the process if it has not exited within ``timeout`` s; return its exit code.
+
+        The stderr kept so far stays readable (``read_stderr``); the file is closed with this object.
+        """
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signum)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
         self._reader.join(timeout=5)
         if self.proc.stdout:
             self.proc.stdout.close()
-        if self._stderr is not subprocess.DEVNULL:
-            self._stderr.close()
+        return self.proc.returncode
+
+    def __del__(self):
+        stderr = getattr(self, '_stderr', None)
+        if stderr is not None:
+            stderr.close()

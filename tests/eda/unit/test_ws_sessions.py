@@ -29,11 +29,12 @@ def load_source():
 ws_sessions = load_source()
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError  # noqa: E402 pylint: disable=wrong-import-position
+from incoplax_testing import cast  # noqa: E402 pylint: disable=import-error,wrong-import-position
 
 
-def entry(session_id, login='alice', user_id=None, domain='d1', site='central', session_type='http'):
-    return {'session_id': session_id, 'login': login, 'user_id': user_id or 'uid-' + login, 'domain': domain,
-            'site': site, 'session_type': session_type, 'ttl': 100}
+def entry(session_id, login='alice', **fields):
+    """A listing entry of alice in domain d1 unless said otherwise, with a ttl of 100 s."""
+    return cast.entry(session_id, login, **dict({'domain': 'd1', 'ttl': 100}, **fields))
 
 
 class FakeClient:

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import json
 import os
 import stat
@@ -19,10 +20,10 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_record as record
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
+from incoplax_testing import cast  # pylint: disable=import-error
 
-
-def entry(session_id, login, site='central', session_type='http'):
-    return {'session_id': session_id, 'login': login, 'site': site, 'session_type': session_type, 'ttl': 10}
+# Entries as the results the evidence is made of carry them: no domain or user id, a ttl of 10 s.
+entry = functools.partial(cast.entry, domain=cast.OMIT, user_id=cast.OMIT, ttl=10)
 
 
 CLOSE = {'closed': [entry('a1', 'alice'), entry('a1', 'alice', session_type='websocket'), entry('b1', 'bob', 'east')],

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import copy
 import csv
+import functools
 import io
 import time
 
@@ -24,38 +25,29 @@ from ansible_collections.incoplax.platform.plugins.filter.audit import (
     session_findings,
     sessions_to_csv,
 )
+from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.cast import MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID  # pylint: disable=import-error
 
-MASTER = 'master.domain'
-BRANCH = 'branch.domain'
-ALICE_ID = 'a11ce000-0176-99e7-5545-e0d55e0cd303'
-ALICE_BRANCH_ID = 'a11ce000-0176-99e7-5545-b0b0b0b0b0b0'
-BOB_ID = 'b0b00000-0176-99e7-5545-e0d55e0cd303'
-ADMIN_ID = 'ad000000-0176-99e7-5545-e0d55e0cd303'
+# The entries of this file live 600 s unless said otherwise.
+entry = functools.partial(cast.entry, ttl=600)
+
 
 ALIVE = {'conn_id': 'c-alive', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': '<0.1.0>'}
 DEAD = {'conn_id': 'c-dead', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.204.7>'}
-
-
-def entry(session_id, session_type, site, login, user_id, domain=MASTER, connections=None, ttl=600):
-    item = {'session_id': session_id, 'session_type': session_type, 'site': site, 'domain': domain,
-            'login': login, 'user_id': user_id, 'ttl': ttl}
-    if connections is not None:
-        item['connections'] = connections
-    return item
 
 
 def sample():
     """alice: 3 sessions (one listed as http and websocket) on central and east; bob: one dead connection;
     admin: 2 sessions on one site; alice in another domain is another user."""
     return [
-        entry('a1', 'http', 'central', 'alice', ALICE_ID),
-        entry('a1', 'websocket', 'central', 'alice', ALICE_ID, connections=[ALIVE]),
-        entry('a2', 'http', 'east', 'alice', ALICE_ID),
-        entry('a3', 'http', 'east', 'alice', ALICE_ID),
-        entry('b1', 'websocket', 'west', 'bob', BOB_ID, connections=[ALIVE, DEAD]),
-        entry('ad1', 'http', 'central', 'admin', ADMIN_ID),
-        entry('ad2', 'http', 'central', 'admin', ADMIN_ID),
-        entry('ab1', 'http', 'west', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+        entry('a1', 'alice', user_id=ALICE_ID),
+        entry('a1', 'alice', 'central', 'websocket', user_id=ALICE_ID, connections=[ALIVE]),
+        entry('a2', 'alice', 'east', user_id=ALICE_ID),
+        entry('a3', 'alice', 'east', user_id=ALICE_ID),
+        entry('b1', 'bob', 'west', 'websocket', user_id=BOB_ID, connections=[ALIVE, DEAD]),
+        entry('ad1', 'admin', user_id=ADMIN_ID),
+        entry('ad2', 'admin', user_id=ADMIN_ID),
+        entry('ab1', 'alice', 'west', user_id=ALICE_BRANCH_ID, domain=BRANCH),
     ]
 
 
@@ -94,15 +86,15 @@ def test_defaults_limit_five_and_no_privileged_users():
 
 
 def test_session_listed_twice_counts_once():
-    entries = [entry('s1', 'http', 'central', 'carol', 'c'), entry('s1', 'websocket', 'central', 'carol', 'c', connections=[])]
+    entries = [entry('s1', 'carol', user_id='c'), entry('s1', 'carol', 'central', 'websocket', user_id='c', connections=[])]
     assert session_findings(entries, max_sessions_per_user=1)['users_over_limit'] == []
-    entries.append(entry('s2', 'http', 'central', 'carol', 'c'))
+    entries.append(entry('s2', 'carol', user_id='c'))
     over = session_findings(entries, max_sessions_per_user=1)['users_over_limit']
     assert over == [{'domain': MASTER, 'login': 'carol', 'user_id': 'c', 'sessions': 2, 'sites': ['central']}]
 
 
 def test_limit_is_exclusive_and_zero_disables_it():
-    entries = [entry('s%d' % n, 'http', 'central', 'carol', 'c') for n in range(3)]
+    entries = [entry('s%d' % n, 'carol', user_id='c') for n in range(3)]
     assert session_findings(entries, max_sessions_per_user=3)['counts']['users_over_limit'] == 0
     assert session_findings(entries, max_sessions_per_user=2)['counts']['users_over_limit'] == 1
     assert session_findings(entries, max_sessions_per_user=0)['counts']['users_over_limit'] == 0
@@ -111,10 +103,10 @@ def test_limit_is_exclusive_and_zero_disables_it():
 
 def test_users_are_per_domain_and_user_id():
     entries = [
-        entry('s1', 'http', 'central', 'alice', ALICE_ID),
-        entry('s2', 'http', 'east', 'alice', ALICE_BRANCH_ID, domain=BRANCH),
+        entry('s1', 'alice', user_id=ALICE_ID),
+        entry('s2', 'alice', 'east', user_id=ALICE_BRANCH_ID, domain=BRANCH),
         # same login, other user id in the same domain: another user (a re-created account)
-        entry('s3', 'http', 'west', 'alice', 'other-id'),
+        entry('s3', 'alice', 'west', user_id='other-id'),
     ]
     findings = session_findings(entries)
     assert findings['counts']['users'] == 3
@@ -122,7 +114,7 @@ def test_users_are_per_domain_and_user_id():
 
 
 def test_user_without_user_id_is_identified_by_login():
-    entries = [entry('s1', 'http', 'central', 'dave', None), entry('s2', 'http', 'east', 'dave', '')]
+    entries = [entry('s1', 'dave', user_id=None), entry('s2', 'dave', 'east', user_id='')]
     findings = session_findings(entries, max_sessions_per_user=1)
     assert findings['counts']['users'] == 1
     assert findings['multi_site_users'] == [{'domain': MASTER, 'login': 'dave', 'user_id': None, 'sites': ['central', 'east']}]
@@ -144,14 +136,14 @@ def test_privileged_lists_each_entry_in_every_domain():
 
 def test_dead_connections_only_when_flag_is_false():
     entries = [
-        entry('w1', 'websocket', 'east', 'eve', 'e', connections=[
+        entry('w1', 'eve', 'east', 'websocket', user_id='e', connections=[
             {'conn_id': 'k1', 'is_pid_alive': False, 'node': 'n1', 'pid': 'p1'},
             {'conn_id': 'k2', 'node': 'n1', 'pid': 'p2'},  # no flag: not a finding
             {'conn_id': 'k3', 'is_pid_alive': None, 'node': 'n1', 'pid': 'p3'},
             {'conn_id': 'k4', 'is_pid_alive': 'false', 'node': 'n2', 'pid': 'p4'},
         ]),
-        entry('w0', 'websocket', 'central', 'eve', 'e', connections=None),
-        entry('h1', 'http', 'central', 'eve', 'e'),
+        entry('w0', 'eve', 'central', 'websocket', user_id='e', connections=None),
+        entry('h1', 'eve', user_id='e'),
     ]
     dead = session_findings(entries)['dead_websocket_connections']
     assert [(item['conn_id'], item['node'], item['pid']) for item in dead] == [('k1', 'n1', 'p1'), ('k4', 'n2', 'p4')]
@@ -159,8 +151,8 @@ def test_dead_connections_only_when_flag_is_false():
 
 def test_output_is_sorted_and_independent_of_input_order():
     entries = sample() + [
-        entry('z1', 'http', 'west', 'zed', 'z'), entry('z2', 'http', 'central', 'zed', 'z'), entry('z3', 'http', 'east', 'zed', 'z'),
-        entry('y1', 'websocket', 'central', 'yan', 'y', connections=[dict(DEAD, conn_id='c2'), dict(DEAD, conn_id='c1')]),
+        entry('z1', 'zed', 'west', user_id='z'), entry('z2', 'zed', user_id='z'), entry('z3', 'zed', 'east', user_id='z'),
+        entry('y1', 'yan', 'central', 'websocket', user_id='y', connections=[dict(DEAD, conn_id='c2'), dict(DEAD, conn_id='c1')]),
     ]
     first = session_findings(entries, max_sessions_per_user=1, privileged_users=['admin', 'zed'])
     second = session_findings(list(reversed(copy.deepcopy(entries))), max_sessions_per_user=1, privileged_users=['zed', 'admin'])
@@ -200,11 +192,11 @@ def test_non_list_input_fails_clearly(function, value):
 @pytest.mark.parametrize('function', [session_findings, sessions_to_csv])
 def test_bad_entries_fail_clearly(function):
     with pytest.raises(AnsibleFilterError, match='session entry 1 is a str, not a dict'):
-        function([entry('s1', 'http', 'central', 'x', 'x'), 'oops'])
+        function([entry('s1', 'x', user_id='x'), 'oops'])
     with pytest.raises(AnsibleFilterError, match='connections of session entry 0 must be a list'):
-        function([entry('s1', 'websocket', 'central', 'x', 'x', connections='c1')])
+        function([entry('s1', 'x', 'central', 'websocket', user_id='x', connections='c1')])
     with pytest.raises(AnsibleFilterError, match='connection 0 of session entry 0 is a str'):
-        function([entry('s1', 'websocket', 'central', 'x', 'x', connections=['c1'])])
+        function([entry('s1', 'x', 'central', 'websocket', user_id='x', connections=['c1'])])
 
 
 @pytest.mark.parametrize('limit, message', [
@@ -252,8 +244,9 @@ def test_linear_time_on_100k_entries():
     entries = []
     for number in range(100000):
         user = number % 20000
-        entries.append(entry('s%06d' % (number // 2), 'http' if number % 2 else 'websocket', ('central', 'east', 'west')[user % 3],
-                             'user%05d' % user, 'id%05d' % user, connections=[DEAD] if number % 2 == 0 else None))
+        entries.append(entry('s%06d' % (number // 2), 'user%05d' % user, ('central', 'east', 'west')[user % 3],
+                             'http' if number % 2 else 'websocket', user_id='id%05d' % user,
+                             connections=[DEAD] if number % 2 == 0 else None))
     started = time.monotonic()
     findings = session_findings(entries, max_sessions_per_user=2, privileged_users=['user00001', 'id00002'])
     text = sessions_to_csv(entries)

@@ -9,9 +9,6 @@ __metaclass__ = type
 
 import base64
 import json
-import re
-import socket
-import struct
 import threading
 import time
 
@@ -290,47 +287,10 @@ def test_a_token_that_cannot_be_a_header_is_an_error_without_the_token(server, t
 
 # ---------------------------------------------------------------------------------------------------- lost connections
 
-class ResettingServer:
-    """Reads each whole request, then drops the connection without an answer (an RST)."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(8)
-        self.url = 'http://127.0.0.1:%d' % self.sock.getsockname()[1]
-        self.requests = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            data = b''
-            while b'\r\n\r\n' not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            head, _sep, body = data.partition(b'\r\n\r\n')
-            length = int(re.search(rb'(?i)content-length:\s*(\d+)', head).group(1)) if b'ontent-' in head.lower() else 0
-            while len(body) < length:
-                body += conn.recv(65536)
-            self.requests.append(head.split(b' ', 1)[0].decode())
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-            conn.close()
-
-    def stop(self):
-        self.sock.close()
-
-
 @pytest.fixture
-def resetting():
-    instance = ResettingServer()
-    yield instance
-    instance.stop()
+def resetting(resetting_server):
+    """A loopback server that reads each whole request, then drops the connection without an answer (an RST)."""
+    return resetting_server()
 
 
 @pytest.mark.parametrize('call, method', [
@@ -363,14 +323,6 @@ def test_a_change_that_could_not_connect_says_cannot_reach(closed_port, call):
         call(client)
     assert 'cannot reach http://127.0.0.1:%d' % closed_port in str(info.value)
     assert 'may have been delivered' not in str(info.value)
-
-
-@pytest.fixture
-def closed_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(('127.0.0.1', 0))
-    yield sock.getsockname()[1]
-    sock.close()
 
 
 # ---------------------------------------------------------------------------------------------------- retry budget

@@ -11,12 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import json
 
 import pytest
-
-from ansible.module_utils import basic
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -25,23 +22,10 @@ from ansible_collections.incoplax.platform.plugins.module_utils import _api
 from ansible_collections.incoplax.platform.plugins.module_utils._args import CONNECTION_ARGUMENT_SPEC, ParameterError, check_connection_params
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxModule
 from ansible_collections.incoplax.platform.plugins.modules import ws_session, ws_session_info
+from incoplax_testing.modules import module_args  # pylint: disable=import-error
 
 
 FAST = settings(max_examples=200, deadline=None)
-
-
-@contextlib.contextmanager
-def module_args(args):
-    """Module arguments for AnsibleModule, on every ansible-core version we support."""
-    try:
-        from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
-    except ImportError:  # ansible-core < 2.19
-        from unittest import mock  # pylint: disable=import-outside-toplevel
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()):
-            yield
-    else:
-        with patch_module_args(args):
-            yield
 
 
 @pytest.fixture(autouse=True)

@@ -25,21 +25,14 @@ from ansible_collections.incoplax.platform.plugins.module_utils import _close, _
 from ansible_collections.incoplax.platform.plugins.module_utils._api import IncoplaxClient
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 from ansible_collections.incoplax.platform.plugins.modules import ws_session
+from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.modules import plan_listing  # pylint: disable=import-error
+
+# Listing entries without a ttl, in domain d unless said otherwise.
+entry = functools.partial(cast.entry, domain='d', ttl=cast.OMIT)
 
 
-def entry(session_id, login, site='central', session_type='http', domain='d', user_id=None):
-    return {'session_id': session_id, 'login': login, 'site': site, 'session_type': session_type,
-            'domain': domain, 'user_id': user_id or 'uid-' + login}
-
-
-BEFORE = [
-    entry('a1', 'alice'),
-    entry('a1', 'alice', session_type='websocket'),
-    entry('a2', 'alice', site='east'),
-    entry('b1', 'bob', site='east'),
-    entry('c1', 'carol', domain='other'),
-    entry('k1', 'keeper', site='east'),
-]
+BEFORE = plan_listing()
 WRITES = ('POST', 'DELETE')
 
 

@@ -12,40 +12,24 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import unicodedata
 
 import pytest
 
 from ansible_collections.incoplax.platform.plugins.module_utils import _plan, _request
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
+from incoplax_testing import cast  # pylint: disable=import-error
+from incoplax_testing.modules import plan_listing, ws_session_params as params  # pylint: disable=import-error
+
+# Listing entries without a ttl, in domain d unless said otherwise.
+entry = functools.partial(cast.entry, domain='d', ttl=cast.OMIT)
 
 
-def entry(session_id, login, site='central', session_type='http', domain='d', user_id=None):
-    return {'session_id': session_id, 'login': login, 'site': site, 'session_type': session_type,
-            'domain': domain, 'user_id': user_id or 'uid-' + login}
-
-
-BEFORE = [
-    entry('a1', 'alice'),
-    entry('a1', 'alice', session_type='websocket'),
-    entry('a2', 'alice', site='east'),
-    entry('b1', 'bob', site='east'),
-    entry('c1', 'carol', domain='other'),
-    entry('k1', 'keeper', site='east'),
-]
+BEFORE = plan_listing()
 
 NFC_JOSE = unicodedata.normalize('NFC', 'jos\u00e9')
 NFD_JOSE = unicodedata.normalize('NFD', 'jos\u00e9')
-
-
-def params(**overrides):
-    """Every option of ws_session as the module gives them (match as Ansible fills its sub-options)."""
-    values = dict(state='absent', session_id=None, user=None, domain=None, match=None, protected_users=[],
-                  sites='all', concurrency=8, max_sessions=None, wait=True, wait_timeout=30)
-    if isinstance(overrides.get('match'), dict):
-        overrides['match'] = dict(dict.fromkeys(_request.MATCH_KEYS), **overrides['match'])
-    values.update(overrides)
-    return values
 
 
 def request(**overrides):

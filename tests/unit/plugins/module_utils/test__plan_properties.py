@@ -27,6 +27,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.incoplax.platform.plugins.module_utils import _plan, _request
+from incoplax_testing.modules import ws_session_params as params  # pylint: disable=import-error
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 
 FAST = settings(max_examples=300, deadline=None)
@@ -55,15 +56,6 @@ typed_names = st.builds(lambda name, pad, case: pad + {0: name, 1: name.upper(),
                         names, st.sampled_from(['', ' ', '\t']), st.integers(0, 2))
 sites_options = st.one_of(st.sampled_from([None, 'all', 'current']),
                           st.lists(st.sampled_from(SITES + ['north']), min_size=1, max_size=3, unique=True))
-
-
-def params(**overrides):
-    values = dict(state='absent', session_id=None, user=None, domain=None, match=None, protected_users=[],
-                  sites='all', concurrency=8, max_sessions=None, wait=True, wait_timeout=30)
-    if isinstance(overrides.get('match'), dict):
-        overrides['match'] = dict(dict.fromkeys(_request.MATCH_KEYS), **overrides['match'])
-    values.update(overrides)
-    return values
 
 
 @st.composite

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
+
 import pytest
 
 from ansible_collections.incoplax.platform.plugins.module_utils._sessions import (
@@ -19,11 +21,10 @@ from ansible_collections.incoplax.platform.plugins.module_utils._sessions import
     session_id_problem,
     summarize,
 )
+from incoplax_testing import cast  # pylint: disable=import-error
 
-
-def entry(session_id, login, site='central', session_type='http', domain='d1', user_id=None):
-    return {'session_id': session_id, 'login': login, 'site': site, 'session_type': session_type,
-            'domain': domain, 'user_id': user_id or 'id-' + login}
+# Listing entries without a ttl, in domain d1 unless said otherwise.
+entry = functools.partial(cast.entry, domain='d1', ttl=cast.OMIT)
 
 
 ENTRIES = [
@@ -118,7 +119,7 @@ def test_group_by_id_keeps_first_seen_order_and_both_entries_of_a_session():
 
 def test_index_by_user_finds_an_account_by_login_and_id_within_its_domain():
     index = index_by_user(ENTRIES + [{'session_id': 'z', 'login': 'same', 'user_id': 'same', 'domain': 'd1'}])
-    assert index[('d1', 'alice')] == index[('d1', 'id-alice')] == ENTRIES[:2]
+    assert index[('d1', 'alice')] == index[('d1', 'uid-alice')] == ENTRIES[:2]
     assert ('d1', 'carol') not in index and index[('d2', 'carol')] == [ENTRIES[3]]
     assert len(index[('d1', 'same')]) == 1
 
