@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: Contributors to the incoplax.platform collection
+# Copyright (c) Contributors to the incoplax.platform collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
