@@ -1,7 +1,7 @@
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Entry points; each one installs what it needs in .venv (pinned, see requirements-dev.txt).
-.PHONY: demo test sanity units emulator integration molecule awx lint docs changelog build docsite matrix bench importer clean
+.PHONY: demo test sanity units emulator eda integration molecule awx lint docs changelog build docsite matrix bench importer clean
 
 demo:
 	bash extensions/demo/demo.sh
@@ -9,7 +9,7 @@ demo:
 test:
 	bash tests/utils/run-tests.sh
 
-sanity units emulator integration molecule awx lint docs changelog build:
+sanity units emulator eda integration molecule awx lint docs changelog build:
 	bash tests/utils/run-tests.sh $@
 
 # HTML docs site in build/docsite (regenerates docs/docsite/rst/ from docs/*.md first)
@@ -31,4 +31,4 @@ importer:
 	bash tests/utils/importer.sh
 
 clean:
-	rm -rf .venv .venv-2.16 .ansible tests/output build
+	rm -rf .venv .venv-2.16 .ansible .nox tests/output build
