@@ -44,6 +44,7 @@ def last_evidence(report_dir, name):
     record = json.loads((report_dir / (name + '.ledger.jsonl')).read_text().splitlines()[-1])
     return json.loads((report_dir / record['files']['json']['name']).read_text())
 
+
 def require_java():
     if shutil.which('java') is None:
         pytest.fail('ansible-rulebook needs a Java runtime (JDK 17 or later) on PATH: install one, for example '
