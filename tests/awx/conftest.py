@@ -16,7 +16,7 @@ import pytest
 
 from awx_support import AwxJobs, base_fixture
 from incoplax_testing.fixtures import (  # noqa: F401 pylint: disable=unused-import
-    ansible_home, collections_path, emulator, emulator_log_dir, session_emulator, start_emulator)
+    ansible_home, collections_path, emulator, emulator_class, emulator_log_dir, session_emulator, start_emulator)
 
 
 @pytest.fixture

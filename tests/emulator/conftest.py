@@ -1,6 +1,7 @@
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures for the emulator tests (see emulator_testlib.py and tests/support/incoplax_testing)."""
+"""Fixtures for the emulator tests: the shared ones of tests/support/incoplax_testing, started with the
+request helpers of emulator_testlib.py (``emulator_class``) and the seeded data set of these tests."""
 
 import pathlib
 import sys
@@ -14,33 +15,25 @@ for _path in (HERE, HERE.parent / 'support'):
         sys.path.insert(0, str(_path))
 
 from emulator_testlib import SAMPLE, Emulator  # noqa: E402 pylint: disable=wrong-import-position
-from incoplax_testing.fixtures import started  # noqa: E402 pylint: disable=wrong-import-position,import-error
+from incoplax_testing.fixtures import (  # noqa: E402,F401 pylint: disable=wrong-import-position,import-error,unused-import
+    emulator, emulator_log_dir, session_emulator, start_emulator,
+)
 
 
 @pytest.fixture(scope='session')
-def shared_emulator():
-    """One seeded emulator for the whole run; tests reset or load it before use."""
-    emulator = Emulator('--seed', '3')
-    yield emulator
-    emulator.stop()
+def emulator_class():
+    """The shared fixtures start the emulator with this tree's request helpers."""
+    return Emulator
+
+
+@pytest.fixture(scope='session')
+def emulator_args():
+    """The shared emulator of these tests: the seeded data set; tests reset or load it before use."""
+    return ('--seed', '3')
 
 
 @pytest.fixture
-def emu(shared_emulator):  # pylint: disable=redefined-outer-name
-    """The shared emulator, reset to its start-up state."""
-    shared_emulator.reset()
-    return shared_emulator
-
-
-@pytest.fixture
-def sample(shared_emulator):  # pylint: disable=redefined-outer-name
+def sample(emulator):  # pylint: disable=redefined-outer-name
     """The shared emulator, reset and loaded with ``SAMPLE`` (caller's own session: own-0001)."""
-    shared_emulator.reset()
-    shared_emulator.load(SAMPLE)
-    return shared_emulator
-
-
-@pytest.fixture
-def start_emulator():
-    """Factory for extra emulator processes with their own options; all are stopped afterwards."""
-    yield from started(Emulator)
+    emulator.load(SAMPLE)
+    return emulator

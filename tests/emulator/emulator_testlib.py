@@ -23,10 +23,13 @@ IDLE_TIMEOUT = 30
 
 
 class Emulator(emulator.Emulator):
-    """One emulator process (``incoplax_testing.emulator.Emulator``) and helpers to talk to it with requests."""
+    """One emulator process (``incoplax_testing.emulator.Emulator``) and helpers to talk to it with requests.
 
-    def __init__(self, *args):
-        super().__init__(args)
+    conftest.py makes it the ``emulator_class`` of the shared fixtures ``emulator`` and ``start_emulator``.
+    """
+
+    def __init__(self, args=(), log_dir=None, **kwargs):
+        super().__init__(args, log_dir=log_dir, **kwargs)
         self.vendor = self.url + VENDOR_PATH
         self.http = requests.Session()
         self.http.headers['Authorization'] = 'Bearer ' + TOKEN

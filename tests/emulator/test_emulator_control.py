@@ -45,43 +45,43 @@ def test_state_document(sample):
     assert 'sessions' not in cheap and cheap['session_count'] == 9
 
 
-def test_reset_restores_data_and_zeroes_counters(emu):
-    before = emu.state()['sessions']
-    emu.delete(before[-1]['session_id'], 'all')
-    emu.load(SAMPLE)
-    assert emu.state()['counters']['total'] == 0
-    emu.get()
-    emu.wait_in_flight(0)
-    assert emu.reset() == {'status': 'reset'}
-    after = emu.state()
+def test_reset_restores_data_and_zeroes_counters(emulator):
+    before = emulator.state()['sessions']
+    emulator.delete(before[-1]['session_id'], 'all')
+    emulator.load(SAMPLE)
+    assert emulator.state()['counters']['total'] == 0
+    emulator.get()
+    emulator.wait_in_flight(0)
+    assert emulator.reset() == {'status': 'reset'}
+    after = emulator.state()
     assert after['counters']['total'] == 0 and after['requests'] == []
     assert after['counters']['busy_seconds'] == 0 and after['counters']['max_in_flight'] == 0
     assert [dict(entry, ttl=0) for entry in after['sessions']] == [dict(entry, ttl=0) for entry in before]
 
 
-def test_load_replaces_data(emu):
-    assert emu.load(SAMPLE) == {'status': 'loaded', 'sessions': 9}
-    assert len(emu.sessions('all')) == 9
+def test_load_replaces_data(emulator):
+    assert emulator.load(SAMPLE) == {'status': 'loaded', 'sessions': 9}
+    assert len(emulator.sessions('all')) == 9
     fixture = {'sessions': [{'session_id': 'only', 'login': 'z', 'user_id': 'uz', 'site': 'north', 'session_type': 'websocket',
                              'domain': 'd', 'ttl': 50, 'connections': []}]}
-    emu.load(fixture)
-    state = emu.state()
+    emulator.load(fixture)
+    state = emulator.state()
     assert state['current_site'] == 'north' and state['sites'] == ['north']
-    assert emu.sessions() == [dict(fixture['sessions'][0], ttl=50)]
+    assert emulator.sessions() == [dict(fixture['sessions'][0], ttl=50)]
 
 
-def test_load_rejects_bad_fixtures(emu):
+def test_load_rejects_bad_fixtures(emulator):
     for fixture in ({'sessions': [{'session_id': 'x'}]}, {'sessions': 'x'}, [1],
                     {'sessions': [], 'current_site': 'a', 'credentials': {'tokens': {'t': {'login': 'a'}}}},
                     {'sessions': [{'session_id': 'x', 'login': 'z', 'user_id': 'uz', 'site': 'a', 'session_type': 'ftp', 'domain': 'd'}]}):
-        response = requests.post(emu.url + '/_emulator/load', json=fixture, timeout=10)
+        response = requests.post(emulator.url + '/_emulator/load', json=fixture, timeout=10)
         assert response.status_code == 400 and response.json()['error']
-    response = requests.post(emu.url + '/_emulator/load', data=b'{', timeout=10)
+    response = requests.post(emulator.url + '/_emulator/load', data=b'{', timeout=10)
     assert response.status_code == 400
-    assert emu.state(sessions=False)['session_count'] > 0
+    assert emulator.state(sessions=False)['session_count'] > 0
 
 
-def test_control_unknown_and_wrong_method(emu):
-    assert requests.get(emu.url + '/_emulator/nothing', timeout=10).status_code == 404
-    response = requests.get(emu.url + '/_emulator/reset', timeout=10)
+def test_control_unknown_and_wrong_method(emulator):
+    assert requests.get(emulator.url + '/_emulator/nothing', timeout=10).status_code == 404
+    response = requests.get(emulator.url + '/_emulator/reset', timeout=10)
     assert response.status_code == 405 and response.headers['Allow'] == 'POST'

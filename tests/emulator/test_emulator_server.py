@@ -74,10 +74,10 @@ def test_caller_session_id_option(start_emulator):
     assert emulator.delete('my%2Fown').status_code == 204
 
 
-def test_32_concurrent_requests_with_latency(emu):
+def test_32_concurrent_requests_with_latency(emulator):
     # Each request sleeps 1 s in the emulator, far longer than sending 32 requests takes, so the emulator
     # holds all 32 at once if (and only if) it serves connections concurrently: max_in_flight shows it.
-    emu.faults({'latency_ms': 1000})
+    emulator.faults({'latency_ms': 1000})
     ready = threading.Barrier(32)
 
     def one(_index):
@@ -85,14 +85,14 @@ def test_32_concurrent_requests_with_latency(emu):
             session.headers['Authorization'] = 'Bearer emulator-token'
             ready.wait(30)
             started = time.monotonic()
-            response = session.get(emu.vendor, timeout=60)
+            response = session.get(emulator.vendor, timeout=60)
             return response.status_code, time.monotonic() - started
 
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         results = list(pool.map(one, range(32)))
     assert all(status == 200 for status, _took in results)
     assert all(took >= 1.0 for _status, took in results)
-    counters = emu.wait_in_flight(0)
+    counters = emulator.wait_in_flight(0)
     assert counters['GET'] == 32 and counters['by_status'] == {'200': 32}
     assert counters['max_in_flight'] >= 32, counters
     # Injected sleeps are not busy time, but serving is.

@@ -20,5 +20,5 @@ if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
 from incoplax_testing.fixtures import (  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
-    ansible_home, closed_port, collections_path, emulator, emulator_args, emulator_log_dir, local_server, resetting_server,
+    ansible_home, closed_port, collections_path, emulator, emulator_args, emulator_class, emulator_log_dir, local_server, resetting_server,
     run_playbook, session_emulator, start_emulator)

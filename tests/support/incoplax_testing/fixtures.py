@@ -80,9 +80,16 @@ def emulator_args():
 
 
 @pytest.fixture(scope='session')
-def session_emulator(emulator_log_dir, emulator_args):  # pylint: disable=redefined-outer-name
+def emulator_class():
+    """The driver the emulator fixtures start, called as ``emulator_class(args, log_dir=...)``; a tree overrides this
+    fixture with a subclass of ``Emulator`` that adds its own helpers (as tests/emulator does)."""
+    return Emulator
+
+
+@pytest.fixture(scope='session')
+def session_emulator(emulator_log_dir, emulator_args, emulator_class):  # pylint: disable=redefined-outer-name
     """One emulator per pytest (xdist worker) process."""
-    instance = Emulator(emulator_args, log_dir=emulator_log_dir)
+    instance = emulator_class(emulator_args, log_dir=emulator_log_dir)
     yield instance
     instance.stop()
 
@@ -95,9 +102,9 @@ def emulator(session_emulator):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture
-def start_emulator(emulator_log_dir):  # pylint: disable=redefined-outer-name
+def start_emulator(emulator_log_dir, emulator_class):  # pylint: disable=redefined-outer-name
     """Factory: ``start_emulator(*args)`` starts a dedicated emulator, stopped at teardown."""
-    yield from started(lambda *args: Emulator(args, log_dir=emulator_log_dir))
+    yield from started(lambda *args: emulator_class(args, log_dir=emulator_log_dir))
 
 
 @pytest.fixture
