@@ -21,18 +21,16 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/incoplax-matrix.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RESULTS=$WORK/results
 
+# shellcheck source=tests/utils/python.sh
+. "$ROOT/tests/utils/python.sh"
+
 find_python() {  # find_python MAJOR.MINOR [explicit candidate]
-  local want=$1 candidate
+  local want=$1
   local -a installed=()
   mapfile -t installed < <(find "$HOME/.pyenv/versions" -mindepth 3 -maxdepth 3 -path "*/versions/$want.*/bin/python" 2>/dev/null | sort -V -r)
-  for candidate in "${2:-}" "$(pyenv prefix "$want" 2>/dev/null | head -n1)/bin/python" "${installed[@]}" "python$want"; do
-    [ -n "$candidate" ] || continue
-    if "$candidate" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$want' else 1)" 2>/dev/null; then
-      echo "$candidate"; return 0
-    fi
-  done
-  echo "matrix: no Python $want found; set INCOPLAX_PYTHON_2_16" >&2
-  return 1
+  first_python "'%d.%d' % sys.version_info[:2] == '$want'" \
+    "${2:-}" "$(pyenv prefix "$want" 2>/dev/null | head -n1)/bin/python" "${installed[@]}" "python$want" \
+    || { echo "matrix: no Python $want found; set INCOPLAX_PYTHON_2_16" >&2; return 1; }
 }
 
 # make_venv DIR PYTHON LOCK: create or refresh a venv with uv from a pinned lock (re-installs when the lock changed).

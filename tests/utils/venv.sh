@@ -7,17 +7,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=${INCOPLAX_VENV:-$ROOT/.venv}
 
+# shellcheck source=tests/utils/python.sh
+. "$ROOT/tests/utils/python.sh"
+
 find_python() {
-  local candidate
-  for candidate in "${INCOPLAX_PYTHON:-}" "$(pyenv prefix 3.12.1 2>/dev/null)/bin/python" \
-                   "$HOME/.pyenv/versions/3.12.1/bin/python" python3.12 python3.13 python3; do
-    [ -n "$candidate" ] || continue
-    if "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
-      echo "$candidate"; return 0
-    fi
-  done
-  echo "No Python >= 3.12 found (ansible-core 2.21 needs it); set INCOPLAX_PYTHON" >&2
-  return 1
+  first_python "sys.version_info >= (3, 12)" "${INCOPLAX_PYTHON:-}" "$(pyenv prefix 3.12.1 2>/dev/null)/bin/python" \
+               "$HOME/.pyenv/versions/3.12.1/bin/python" python3.12 python3.13 python3 \
+    || { echo "No Python >= 3.12 found (ansible-core 2.21 needs it); set INCOPLAX_PYTHON" >&2; return 1; }
 }
 
 stamp=$(sha256sum "$ROOT/requirements-dev.txt" | cut -d' ' -f1)
