@@ -144,15 +144,21 @@ def test_redact_value_walks_dicts_and_lists():
 
 # ---------------------------------------------------------------------------------------------------- properties
 
+def redactor_and_forms(token, username, password, data):
+    """The redactor of these credentials, every form of them, and the forms to try: all of them for an explicit
+    ``@example`` (``data`` is None), else one that hypothesis draws."""
+    forms = all_forms(token, username, password)
+    chosen = sorted(forms) if data is None else [data.draw(st.sampled_from(sorted(forms)))]
+    return Redactor(token=token, username=username, password=password), forms, chosen
+
+
 @PROPERTY
 @given(secrets, usernames, secrets, st.data())
 @example(' tok\n', 'admin', 'pw', None)
 @example('é', 'u', '/', None)
 @example('*', 'u', '\U0001F600', None)
 def test_no_form_survives_in_any_text_and_redaction_is_idempotent(token, username, password, data):
-    redactor = Redactor(token=token, username=username, password=password)
-    forms = all_forms(token, username, password)
-    chosen = sorted(forms) if data is None else [data.draw(st.sampled_from(sorted(forms)))]
+    redactor, forms, chosen = redactor_and_forms(token, username, password, data)
     for form in chosen:
         before = '' if data is None else data.draw(surrounding)
         after = '' if data is None else data.draw(surrounding)
@@ -206,9 +212,7 @@ def bodies(form):
 @given(secrets, usernames, secrets, st.data())
 @example('tok/4f', 'admin', 'pässwörd', None)
 def test_the_excerpt_of_a_body_echoing_a_secret_holds_no_form(token, username, password, data):
-    redactor = Redactor(token=token, username=username, password=password)
-    forms = all_forms(token, username, password)
-    chosen = sorted(forms) if data is None else [data.draw(st.sampled_from(sorted(forms)))]
+    redactor, forms, chosen = redactor_and_forms(token, username, password, data)
     for form in chosen:
         for body, content_type in bodies(form):
             excerpt = _api._excerpt(body, redactor, content_type)  # pylint: disable=protected-access
