@@ -24,6 +24,7 @@ from hypothesis import given, settings, strategies as st
 
 from ansible_rulebook.action.helper import Helper
 from ansible_rulebook.util import substitute_variables
+from ansible_rulebook.validators import Validate
 
 from ansible_collections.incoplax.platform.plugins.plugin_utils._names import split_names
 
@@ -67,6 +68,7 @@ def render(alert, variables=None):
 
 
 def test_the_launch_names_a_job_template_of_extensions_awx():
+    Validate.rulebook(load_yaml(RULEBOOK))  # ansible-rulebook's own schema check, as at start
     action = launch_action()
     assert action['name'] == 'Incoplax forced logout' and action['name'] in job_template_names()
     assert action['include_events'] is False
