@@ -55,6 +55,14 @@ def clean_environ(extra=None):
     return _clean_environ(extra, drop=OWN_AND_ANSIBLE, venv_first=True)
 
 
+def run_command(command, cwd, env, timeout=300):
+    """Run ``command``; fail the test with its output unless it exits 0. Returns the output."""
+    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=timeout, check=False)
+    assert result.returncode == 0, '%s failed (rc %s):\n%s' % (' '.join(command), result.returncode, result.stdout[-6000:])
+    return result.stdout
+
+
 def load_yaml(path):
     with open(path) as handle:
         return yaml.safe_load(handle)

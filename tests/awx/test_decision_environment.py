@@ -17,24 +17,15 @@ __metaclass__ = type
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 
 import yaml
 
-from awx_support import ROOT, clean_environ, load_yaml
+from awx_support import ROOT, clean_environ, load_yaml, run_command as run
 
 BIN = os.path.dirname(sys.executable)
-TIMEOUT = 300
 DEFINITION = os.path.join('extensions', 'eda', 'decision-environment.yml')
-
-
-def run(command, cwd, env):
-    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=TIMEOUT, check=False)
-    assert result.returncode == 0, '%s failed (rc %s):\n%s' % (' '.join(command), result.returncode, result.stdout[-6000:])
-    return result.stdout
 
 
 def test_ansible_builder_create_offline(tmp_path):
