@@ -58,6 +58,7 @@ def eda_inject(cred_type, inputs, directory, undefined=None):
 
 def test_inputs_are_those_of_the_awx_credential_type():
     eda, awx = load_yaml(EDA_TYPE), credential_type()
+
     def without_help(fields):
         return [{key: value for key, value in field.items() if key != 'help_text'} for field in fields]
     assert without_help(eda['inputs']['fields']) == without_help(awx['inputs']['fields'])
