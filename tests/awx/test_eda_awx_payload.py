@@ -73,13 +73,13 @@ def test_the_launch_names_a_job_template_of_extensions_awx():
     assert action['name'] == 'Incoplax forced logout' and action['name'] in job_template_names()
     assert action['include_events'] is False
     assert action['post_events'] is True
-    rendered, _ = render(ALERT)
+    rendered, _extra_vars = render(ALERT)
     assert rendered['organization'] == 'Incident response'
 
 
 def test_the_payload_is_accepted_by_the_survey():
     spec = survey('forced_logout')
-    _, extra_vars = render(ALERT)
+    _action, extra_vars = render(ALERT)
     assert 'ansible_eda' not in extra_vars
     questions = {question['variable']: question for question in spec['spec']}
     assert set(extra_vars) <= set(questions)
@@ -97,7 +97,7 @@ def test_the_payload_is_accepted_by_the_survey():
 
 def test_events_included_would_be_refused():
     """The reason for include_events: false: ansible_eda is no survey question, and AWX refuses it."""
-    action, _ = render(ALERT)
+    action, _extra_vars = render(ALERT)
     helper = types.SimpleNamespace(metadata=types.SimpleNamespace(rule_set='r', rule='c'),
                                    control=types.SimpleNamespace(variables={'event': {'x': 1}}))
     with_events = Helper.collect_extra_vars(helper, action['job_args']['extra_vars'], True)
@@ -111,13 +111,13 @@ def test_events_included_would_be_refused():
 
 def test_a_large_alert_only_plans_and_the_domain_defaults():
     alert = {'alert_id': 'A-2', 'severity': 'critical', 'accounts': ['a', 'b', 'c', 'd']}
-    _, extra_vars = render(alert)
+    _action, extra_vars = render(alert)
     launched = survey_extra_vars(survey('forced_logout'), extra_vars)
     assert (launched['forced_logout_mode'], launched['forced_logout_domain']) == ('plan', 'master.domain')
 
 
 def test_no_protected_account_is_an_empty_answer():
-    _, extra_vars = render(ALERT, dict(VARIABLES, protected_users=[]))
+    _action, extra_vars = render(ALERT, dict(VARIABLES, protected_users=[]))
     launched = survey_extra_vars(survey('forced_logout'), extra_vars)
     assert launched['forced_logout_protected_users'] == ''
     assert split_names('', 'forced_logout_protected_users', allow_empty=True) == []
@@ -141,7 +141,7 @@ def test_any_alert_renders_to_survey_strings_that_split_back(accounts, alert_id,
     rendering does not join again (a limitation the rulebook states).
     """
     alert = {'alert_id': alert_id, 'severity': 'high', 'accounts': accounts}
-    _, extra_vars = render(alert, dict(VARIABLES, protected_users=protected))
+    _action, extra_vars = render(alert, dict(VARIABLES, protected_users=protected))
     launched = survey_extra_vars(survey('forced_logout'), extra_vars)
     assert launched['forced_logout_ticket'] == str(alert_id)
     assert split_names(launched['forced_logout_users'], 'forced_logout_users') == [str(name).strip() for name in accounts]

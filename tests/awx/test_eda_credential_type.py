@@ -89,11 +89,11 @@ def test_the_injected_variables_are_exactly_the_modules_fallbacks(tmp_path):
     ({'url': 'https://p.example', 'token': 't0k', 'skip_tls_verify': False}, {'INCOPLAX_VALIDATE_CERTS': 'true'}),
 ])
 def test_injection_for_sample_credentials(inputs, expected, tmp_path):
-    env, _ = eda_inject(load_yaml(EDA_TYPE), inputs, tmp_path)
+    env, _extra_vars = eda_inject(load_yaml(EDA_TYPE), inputs, tmp_path)
     assert {name: env[name] for name in expected} == expected
 
 
 def test_a_ca_bundle_is_a_file_named_by_incoplax_ca_path(tmp_path):
     pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
-    env, _ = eda_inject(load_yaml(EDA_TYPE), {'url': 'https://p.example', 'token': 't', 'ca_bundle': pem}, tmp_path)
+    env, _extra_vars = eda_inject(load_yaml(EDA_TYPE), {'url': 'https://p.example', 'token': 't', 'ca_bundle': pem}, tmp_path)
     assert env['INCOPLAX_CA_PATH'] and open(env['INCOPLAX_CA_PATH']).read() == pem
