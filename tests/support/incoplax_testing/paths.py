@@ -22,6 +22,16 @@ BIN = os.path.dirname(sys.executable)
 if EMULATOR_PATH not in sys.path:
     sys.path.insert(0, EMULATOR_PATH)
 
+# In a tree laid out as .../ansible_collections/incoplax/platform (how the suite runs), tests can import the
+# collection's own Python as ansible_collections.incoplax.platform without PYTHONPATH.
+COLLECTIONS_ROOT = None
+_PARENT = os.path.dirname(ROOT)
+if os.path.basename(ROOT) == 'platform' and os.path.basename(_PARENT) == 'incoplax' \
+        and os.path.basename(os.path.dirname(_PARENT)) == 'ansible_collections':
+    COLLECTIONS_ROOT = os.path.dirname(os.path.dirname(_PARENT))
+    if COLLECTIONS_ROOT not in sys.path:
+        sys.path.append(COLLECTIONS_ROOT)
+
 
 def program(name):
     """The path of name in the venv that runs the tests (ansible-playbook, ansible-runner, ...)."""

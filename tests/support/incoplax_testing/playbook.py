@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from incoplax_testing.environ import clean_environ
+from incoplax_testing import paths
 from incoplax_testing.paths import CALLBACK_DIR, ROOT, program
 
 CALLBACK_NAME = 'incoplax_results'
@@ -30,10 +31,8 @@ def collections_path(tmp_path_factory):
 
     The parent of a CI copy at ``.../ansible_collections/incoplax/platform``, else a symlink farm in a pytest tmp dir.
     """
-    parent = os.path.dirname(ROOT)
-    if os.path.basename(ROOT) == 'platform' and os.path.basename(parent) == 'incoplax' \
-            and os.path.basename(os.path.dirname(parent)) == 'ansible_collections':
-        return os.path.dirname(os.path.dirname(parent))
+    if paths.COLLECTIONS_ROOT:
+        return paths.COLLECTIONS_ROOT
     base = str(tmp_path_factory.mktemp('collections'))
     namespace = os.path.join(base, 'ansible_collections', 'incoplax')
     os.makedirs(namespace)
