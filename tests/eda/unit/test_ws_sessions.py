@@ -19,6 +19,14 @@ SOURCE = os.path.join(ROOT, 'extensions', 'eda', 'plugins', 'event_source', 'ws_
 BASE_ARGS = {'url': 'http://127.0.0.1:9', 'token': 'secret-token', 'interval': 0, 'max_backoff': 0}
 
 
+@pytest.fixture(autouse=True)
+def no_incoplax_environment(monkeypatch):
+    """The source reads INCOPLAX_* like the modules: the shell running the tests must not leak into them."""
+    for key in list(os.environ):
+        if key.startswith('INCOPLAX_'):
+            monkeypatch.delenv(key)
+
+
 def load_source():
     spec = importlib.util.spec_from_file_location('incoplax_ws_sessions_under_test', SOURCE)
     module = importlib.util.module_from_spec(spec)
@@ -166,7 +174,7 @@ async def test_backoff_doubles_and_is_capped(monkeypatch):
 
 
 def test_memory_is_bounded_but_current_sessions_are_never_forgotten():
-    settings_ = ws_sessions.settings_from_args(dict(BASE_ARGS, max_tracked=3), environ={})
+    settings_ = ws_sessions.settings_from_args(dict(BASE_ARGS, max_tracked=3))
     tracker = ws_sessions.SessionTracker(settings_)
     tracker.update([])
     for number in range(50):
@@ -184,7 +192,7 @@ def test_memory_is_bounded_but_current_sessions_are_never_forgotten():
 @given(st.lists(st.lists(st.sampled_from(['a', 'b', 'c', 'd', 'e', 'f']), max_size=4), min_size=1, max_size=8),
        st.integers(min_value=1, max_value=8))
 def test_each_id_is_reported_at_most_once_while_remembered(polls, cap):
-    settings_ = ws_sessions.settings_from_args(dict(BASE_ARGS, max_tracked=cap), environ={})
+    settings_ = ws_sessions.settings_from_args(dict(BASE_ARGS, max_tracked=cap))
     tracker = ws_sessions.SessionTracker(settings_)
     reported = []
     previous = set()
@@ -202,22 +210,40 @@ def test_each_id_is_reported_at_most_once_while_remembered(polls, cap):
         assert len(reported) == len(set(reported))
 
 
-def test_connection_from_environment_and_bad_arguments_named():
-    env = {'INCOPLAX_URL': 'https://p.example.com', 'INCOPLAX_USERNAME': 'u', 'INCOPLAX_PASSWORD': 'p',
+def test_connection_from_environment_and_bad_arguments_named(monkeypatch):
+    env = {'INCOPLAX_URL': 'https://p.example.com', 'INCOPLAX_USERNAME': 'u', 'INCOPLAX_PASSWORD': 'pw-secret-1',
            'INCOPLAX_VALIDATE_CERTS': 'false'}
-    result = ws_sessions.settings_from_args({}, environ=env)
-    assert result['connection'] == {'url': 'https://p.example.com', 'token': None, 'username': 'u', 'password': 'p',
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = ws_sessions.settings_from_args({})
+    assert result['connection'] == {'url': 'https://p.example.com', 'token': None, 'username': 'u', 'password': 'pw-secret-1',
                                     'validate_certs': False, 'ca_path': None, 'timeout': 30, 'retries': 3}
     assert result['sites'] == 'all'
-    assert ws_sessions.settings_from_args({'sites': 'east'}, environ=env)['sites'] == ['east']
+    assert ws_sessions.settings_from_args({'sites': 'east'})['sites'] == ['east']
     for args, word in (({'interval': -1}, 'interval'), ({'max_polls': 'x'}, 'max_polls'),
-                       ({'watch_users': [['a']]}, 'watch_users'), ({'sites': []}, 'sites'),
-                       ({'url': 'ftp://x'}, 'url'), ({'token': 't'}, 'mutually exclusive'),
+                       ({'watch_users': [['a']]}, 'watch_users'), ({'allowed_sites': 'a,,b'}, 'allowed_sites'),
+                       ({'sites': []}, 'sites'), ({'max_tracked': 0}, 'max_tracked'),
+                       ({'url': 'ftp://x'}, 'url'), ({'token': 'a-real-token-value'}, 'mutually exclusive'), ({'timeout': 0}, 'timeout'),
                        ({'nosuch': 1}, 'nosuch'), ({'emit_baseline': 'maybe'}, 'emit_baseline')):
         with pytest.raises(ws_sessions.SourceArgumentError, match=word):
-            ws_sessions.settings_from_args(args, environ=env)
-    with pytest.raises(ws_sessions.SourceArgumentError, match='one of token or username'):
-        ws_sessions.settings_from_args({'url': 'https://p.example.com'}, environ={})
+            ws_sessions.settings_from_args(args)
+    monkeypatch.delenv('INCOPLAX_USERNAME')
+    with pytest.raises(ws_sessions.SourceArgumentError, match='one of the following is required: token, username'):
+        ws_sessions.settings_from_args({'url': 'https://p.example.com'})
+
+
+def test_names_are_trimmed_deduplicated_and_split_like_a_survey_string():
+    settings_ = ws_sessions.settings_from_args(dict(BASE_ARGS, watch_users=' jdoe ,asmith,jdoe', allowed_sites=['east ']))
+    assert settings_['watch_users'] == ['jdoe', 'asmith'] and settings_['allowed_sites'] == ['east']
+    assert settings_['max_backoff'] == 0 and settings_['interval'] == 0
+
+
+def test_a_bad_argument_never_shows_the_secret():
+    secret = 'tok-' + 'x' * 20
+    with pytest.raises(ws_sessions.SourceArgumentError) as caught:
+        ws_sessions.settings_from_args({'url': 'https://p.example.com', 'token': secret, 'password': secret,
+                                        'retries': secret})
+    assert 'retries' in str(caught.value) and secret not in str(caught.value)
 
 
 @pytest.mark.asyncio

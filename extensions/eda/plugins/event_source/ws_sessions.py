@@ -157,111 +157,70 @@ except ImportError:  # pragma: no cover - depends on how the engine was started
         sys.path.append(_TREE)
     from ansible_collections.incoplax.platform.plugins.module_utils._api import IncoplaxClient  # noqa: E402
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
+
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (  # noqa: E402
+    CONNECTION_ARGUMENT_SPEC,
+    CONNECTION_CONSTRAINTS,
     check_connection_params,
     normalize_sites,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError  # noqa: E402
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor  # noqa: E402
 from ansible_collections.incoplax.platform.plugins.filter.audit import session_findings  # noqa: E402
 
 FLAG_NAMES = ('watched', 'over_limit', 'unexpected_site', 'unexpected_domain')
-ENV = {
-    'url': 'INCOPLAX_URL',
-    'token': 'INCOPLAX_TOKEN',
-    'username': 'INCOPLAX_USERNAME',
-    'password': 'INCOPLAX_PASSWORD',
-    'validate_certs': 'INCOPLAX_VALIDATE_CERTS',
-    'ca_path': 'INCOPLAX_CA_PATH',
-}
-TRUE_WORDS = ('1', 'true', 'yes', 'on', 'y', 't')
-FALSE_WORDS = ('0', 'false', 'no', 'off', 'n', 'f')
+CONNECTION_OPTIONS = ('url', 'token', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries')
+NAME_LISTS = ('allowed_sites', 'allowed_domains', 'watch_users')
+# The modules' own connection options (with their INCOPLAX_* fallbacks), then the source's; the lowest value each
+# number may take is checked after the types.
+ARGUMENT_SPEC = dict(
+    {option: CONNECTION_ARGUMENT_SPEC[option] for option in CONNECTION_OPTIONS},
+    sites=dict(type='raw', default='all'),
+    interval=dict(type='float', default=10),
+    max_backoff=dict(type='float', default=300),
+    emit_baseline=dict(type='bool', default=False),
+    max_sessions_per_user=dict(type='int', default=0),
+    max_tracked=dict(type='int', default=100000),
+    max_polls=dict(type='int', default=0),
+    **{option: dict(type='list', elements='str', default=[]) for option in NAME_LISTS}
+)
+MINIMUM = {'interval': 0, 'max_backoff': 0, 'max_sessions_per_user': 0, 'max_tracked': 1, 'max_polls': 0}
 
 
 class SourceArgumentError(ValueError):
     """A bad argument of the event source; the text names the argument and the fix."""
 
 
-def _bool(name, value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS + FALSE_WORDS:
-        return value.strip().lower() in TRUE_WORDS
-    raise SourceArgumentError('%s: expected true or false, got %r' % (name, value))
-
-
-def _number(name, value, minimum, kind=float):
-    if isinstance(value, bool):
-        raise SourceArgumentError('%s: expected a number, got a boolean' % name)
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise SourceArgumentError('%s: expected a number, got %r' % (name, value))
-    if number < minimum:
-        raise SourceArgumentError('%s: must be %s or more, got %r' % (name, minimum, value))
-    return number
-
-
-def _names(name, value):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        # A comma-separated string, as a survey or an extra var often gives it.
-        value = value.split(',')
-    if not isinstance(value, (list, tuple)):
-        raise SourceArgumentError('%s: expected a list of names, got %s' % (name, type(value).__name__))
-    names = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise SourceArgumentError('%s: %r is not a name (expected non-empty strings in a flat list)' % (name, item))
-        if item.strip() not in names:
-            names.append(item.strip())
-    return names
-
-
-def settings_from_args(args, environ=None):
+def settings_from_args(args):
     """The validated settings of one source, from the rulebook's args and the INCOPLAX_* environment."""
-    environ = os.environ if environ is None else environ
-    args = dict(args or {})
-    args.pop('eda_feedback_queue', None)
-    known = set(ENV) | {'timeout', 'retries', 'sites', 'interval', 'max_backoff', 'emit_baseline', 'allowed_sites',
-                        'allowed_domains', 'max_sessions_per_user', 'watch_users', 'max_tracked', 'max_polls'}
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise SourceArgumentError('unknown argument(s) %s; known: %s' % (', '.join(unknown), ', '.join(sorted(known))))
-    connection = {}
-    for key, variable in ENV.items():
-        value = args.get(key)
-        if value is None or value == '':
-            value = environ.get(variable) or None
-        connection[key] = value
-    connection['validate_certs'] = True if connection['validate_certs'] is None else _bool('validate_certs', connection['validate_certs'])
-    connection['timeout'] = _number('timeout', args.get('timeout', 30), 1, int)
-    connection['retries'] = _number('retries', args.get('retries', 3), 0, int)
-    if connection['token'] and connection['username']:
-        raise SourceArgumentError('token and username are mutually exclusive (check INCOPLAX_TOKEN and INCOPLAX_USERNAME)')
-    if not connection['token'] and not connection['username']:
-        raise SourceArgumentError('one of token or username is required (or INCOPLAX_TOKEN / INCOPLAX_USERNAME)')
-    if connection['username'] and connection['password'] is None:
-        raise SourceArgumentError('username needs password (or INCOPLAX_PASSWORD)')
+    args = {key: value for key, value in (args or {}).items() if key != 'eda_feedback_queue'}
+    for option in NAME_LISTS:
+        # Checked before the types: elements='str' would turn a nested list into the text "['a']".
+        value = args.get(option)
+        items = value.split(',') if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+        for item in items:
+            if not isinstance(item, str) or not item.strip():
+                raise SourceArgumentError('%s: %r is not a name (expected non-empty strings in a flat list, or one '
+                                          'comma-separated string)' % (option, item))
+    result = ArgumentSpecValidator(ARGUMENT_SPEC, **CONNECTION_CONSTRAINTS).validate(args)
+    settings = result.validated_parameters
+    if result.error_messages:
+        secrets = {option: settings[option] for option in ('token', 'password') if isinstance(settings.get(option), str)}
+        raise SourceArgumentError(Redactor(**secrets).redact('; '.join(result.error_messages)))
+    for option, minimum in MINIMUM.items():
+        if settings[option] < minimum:
+            raise SourceArgumentError('%s: must be %s or more, got %r' % (option, minimum, settings[option]))
     try:
-        check_connection_params(connection)
-        sites = normalize_sites(args.get('sites', 'all'))
+        check_connection_params(settings)
+        settings['sites'] = normalize_sites(settings['sites'])
     except IncoplaxError as exc:
         raise SourceArgumentError(str(exc))
-    interval = _number('interval', args.get('interval', 10), 0)
-    return {
-        'connection': connection,
-        'sites': sites,
-        'interval': interval,
-        'max_backoff': max(interval, _number('max_backoff', args.get('max_backoff', 300), 0)),
-        'emit_baseline': _bool('emit_baseline', args.get('emit_baseline', False)),
-        'allowed_sites': _names('allowed_sites', args.get('allowed_sites')),
-        'allowed_domains': _names('allowed_domains', args.get('allowed_domains')),
-        'max_sessions_per_user': _number('max_sessions_per_user', args.get('max_sessions_per_user', 0), 0, int),
-        'watch_users': _names('watch_users', args.get('watch_users')),
-        'max_tracked': _number('max_tracked', args.get('max_tracked', 100000), 1, int),
-        'max_polls': _number('max_polls', args.get('max_polls', 0), 0, int),
-    }
+    for option in NAME_LISTS:
+        settings[option] = list(dict.fromkeys(name.strip() for name in settings[option]))
+    settings['max_backoff'] = max(settings['interval'], settings['max_backoff'])
+    settings['connection'] = {option: settings.pop(option) for option in CONNECTION_OPTIONS}
+    return settings
 
 
 def client_factory(connection):
