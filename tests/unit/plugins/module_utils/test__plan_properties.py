@@ -5,8 +5,8 @@
 
 """Property-based tests of _plan.py: the safety invariants of ws_session, for any listing and any request.
 
-Each invariant is checked against an independent oracle written here, not against the code's own helpers:
-- names are trimmed, deduplicated and type-checked, and compared after NFC and case folding;
+Each invariant is checked against the independent oracle of incoplax_testing.oracle and closed_by below, not
+against the code's own helpers (the rules on names and protection are tested in test__request_properties.py):
 - no request that may be sent can close an entry of a protected account, and no logout names two accounts;
 - a DELETE carries exactly the sites of its entries (within ``sites``), and ``match.site`` narrows it;
 - every planned entry ends in exactly one of closed, already_gone, spared or remaining, each for its reason;
@@ -22,81 +22,16 @@ import unicodedata
 
 from collections import Counter
 
-
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.incoplax.platform.plugins.module_utils import _plan, _request
+from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
 from incoplax_testing.modules import ws_session_params as params  # pylint: disable=import-error
-from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
-
-FAST = settings(max_examples=300, deadline=None)
-
-NFC_JOSE = unicodedata.normalize('NFC', 'jos\u00e9')
-NFD_JOSE = unicodedata.normalize('NFD', 'jos\u00e9')
-# Logins and user ids overlap on purpose: one account's login is another's user id, names differ by case or
-# normalisation only, so that protection, ambiguity and deduplication are all exercised.
-NAMES = ['alice', 'ALICE', 'bob', 'robert', 'keeper', 'Keeper', NFC_JOSE, NFD_JOSE, 'u1', 'u2', 'U1']
-SITES = ['central', 'east', 'west']
-SESSION_IDS = ['s1', 's2', 's3', 's4', 's5']
-DOMAINS = ['d', 'e']
-
-names = st.sampled_from(NAMES)
-listing_entries = st.fixed_dictionaries({
-    'session_id': st.sampled_from(SESSION_IDS),
-    'login': names,
-    'user_id': names,
-    'site': st.sampled_from(SITES),
-    'domain': st.sampled_from(DOMAINS),
-    'session_type': st.sampled_from(['http', 'websocket']),
-})
-listings = st.lists(listing_entries, max_size=10)
-# Names as a human types them: padded, or in another case, or in another normalisation.
-typed_names = st.builds(lambda name, pad, case: pad + {0: name, 1: name.upper(), 2: name.lower()}[case] + pad[::-1],
-                        names, st.sampled_from(['', ' ', '\t']), st.integers(0, 2))
-sites_options = st.one_of(st.sampled_from([None, 'all', 'current']),
-                          st.lists(st.sampled_from(SITES + ['north']), min_size=1, max_size=3, unique=True))
-
-
-@st.composite
-def requests(draw):
-    """A valid ws_session request of any of the three kinds, with protected users and sites."""
-    kind = draw(st.sampled_from(['user', 'session_id', 'match']))
-    common = dict(protected_users=draw(st.lists(typed_names, max_size=3)), sites=draw(sites_options))
-    if kind == 'user':
-        return _request.read_request(params(user=draw(st.lists(typed_names, min_size=1, max_size=4)),
-                                            domain=draw(st.sampled_from(DOMAINS)), **common))
-    if kind == 'session_id':
-        ids = draw(st.lists(st.sampled_from(SESSION_IDS + ['zz']), min_size=1, max_size=4))
-        return _request.read_request(params(session_id=ids, **common))
-    match = draw(st.fixed_dictionaries({}, optional={
-        'login': st.lists(names, min_size=1, max_size=2),
-        'user_id': st.lists(names, min_size=1, max_size=2),
-        'domain': st.lists(st.sampled_from(DOMAINS), min_size=1, max_size=2),
-        'session_type': st.lists(st.sampled_from(['http', 'websocket']), min_size=1, max_size=2),
-        'site': st.lists(st.sampled_from(SITES), min_size=1, max_size=2),
-    }).filter(bool))
-    return _request.read_request(params(match=match, **common))
-
-
-def key(name):
-    """The oracle's comparison: canonical caseless matching, as Unicode defines it (D145)."""
-    return unicodedata.normalize('NFD', unicodedata.normalize('NFD', name).casefold())
-
-
-def protected_keys(listing, protected):
-    """Every name of every protected account: the protected names, and the other name of each listed account
-    that one of them designates."""
-    keys = {key(name) for name in protected}
-    learnt = set(keys)
-    for entry in listing:
-        if key(entry['login']) in keys or key(entry['user_id']) in keys:
-            learnt.update((key(entry['login']), key(entry['user_id'])))
-    return learnt
-
-
-def is_protected(entry, keys):
-    return key(entry['login']) in keys or key(entry['user_id']) in keys
+from incoplax_testing.oracle import (  # pylint: disable=import-error
+    DOMAINS, FAST, SESSION_IDS, SITES, is_protected, key, listings, names, protected_keys, requests, sites_options,
+    typed_names,
+)
 
 
 def closed_by(target, listing, domain):
@@ -105,71 +40,6 @@ def closed_by(target, listing, domain):
         return [e for e in listing if e['session_id'] == target.name and e['site'] in target.scope]
     in_scope = (lambda e: e['site'] in target.scope) if isinstance(target.scope, list) else (lambda e: True)
     return [e for e in listing if e['domain'] == domain and target.name in (e['login'], e['user_id']) and in_scope(e)]
-
-
-# ---------------------------------------------------------------------------------------------------- names
-
-odd_values = st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.text(max_size=3), max_size=2),
-                       st.dictionaries(st.text(max_size=2), st.text(max_size=2), max_size=1))
-
-
-@FAST
-@given(st.lists(st.one_of(st.text(max_size=8), typed_names, odd_values), min_size=1, max_size=6),
-       st.sampled_from(['user', 'protected_users', 'session_id']))
-@example([' admin', 'admin', 'admin '], 'protected_users')
-@example(['alice', ['bob']], 'user')
-@example(['\u00a0'], 'user')
-def test_clean_names_trims_dedupes_and_refuses_anything_but_non_blank_strings(values, option):
-    bad = [value for value in values if not isinstance(value, str) or not value.strip()]
-    try:
-        got = _request.clean_names(values, option)
-    except ParameterError as exc:
-        assert bad, values
-        assert str(exc).startswith(option + ': ')
-        return
-    assert not bad, values
-    assert got == list(dict.fromkeys(value.strip() for value in values))
-    assert all(name and name == name.strip() for name in got)
-    assert _request.clean_names(got, option) == got
-
-
-@FAST
-@given(st.text(max_size=12))
-@example(NFC_JOSE)
-@example('\u1e9b\u0323')
-def test_name_key_ignores_the_normalisation_form(name):
-    assert _request.name_key(unicodedata.normalize('NFD', name)) == _request.name_key(unicodedata.normalize('NFC', name))
-
-
-@FAST
-@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
-def test_name_key_ignores_ascii_case(name):
-    assert _request.name_key(name.upper()) == _request.name_key(name) == _request.name_key(name.lower())
-
-
-@FAST
-@given(st.text(alphabet=st.sampled_from(['s', 'S', '\u00df', '\u0301', 'j', '\u01f0', '\u030c', 'a', '\u0345']),
-               max_size=6))
-@example('\u00df\u0301')
-def test_name_key_equal_for_canonically_caseless_equal_names(name):
-    upper = unicodedata.normalize('NFC', name).upper()
-    assert key(upper) == key(name)
-    assert _request.name_key(upper) == _request.name_key(name)
-
-
-# ---------------------------------------------------------------------------------------------------- protection
-
-@FAST
-@given(listings, st.lists(typed_names, min_size=1, max_size=3))
-def test_protection_covers_every_name_of_every_protected_account(listing, protected):
-    protection = _request.Protection([name.strip() for name in protected], listing)
-    keys = protected_keys(listing, [name.strip() for name in protected])
-    for entry in listing:
-        if is_protected(entry, keys):
-            assert protection.covers(entry), (entry, protected)
-    assert set(protection.unmatched) == {name.strip() for name in protected
-                                         if not any(key(name.strip()) in (key(e['login']), key(e['user_id']))
-                                                    for e in listing)}
 
 
 @FAST
