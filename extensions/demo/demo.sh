@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The main job: start the API emulator with seeded sessions and show the collection at work against it
+# The main job: demo.yml starts the API emulator with seeded sessions and shows the collection at work against it
 # (audit, then the forced logout of three accounts while the break-glass ones stay untouched, and the evidence).
 # - From a clone (make demo): builds .venv with the pinned tools (tests/utils/venv.sh) and uses it.
 # - From an installed collection (.../ansible_collections/incoplax/platform/extensions/demo/demo.sh): uses the
@@ -31,8 +31,11 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/incoplax-demo.XXXXXX")
 EVIDENCE=${INCOPLAX_DEMO_EVIDENCE:-$DEFAULT_EVIDENCE}
+# demo.yml stops the emulator itself; this catches an interrupted run (the pid is checked against the command line).
 cleanup() {
-  [ -z "${EMULATOR_PID:-}" ] || kill "$EMULATOR_PID" 2>/dev/null || true
+  local pid
+  pid=$(cat "$WORK/emulator/emulator.pid" 2>/dev/null) || pid=
+  if [ -n "$pid" ] && grep -qa incoplax_emulator "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,19 +48,9 @@ case "$ROOT" in
 esac
 export ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_HOME=$WORK/ansible-home
 
-echo "== Starting the Incoplax API emulator: 40 users x 3 sessions on sites central, east, west"
-PYTHONPATH=$ROOT/extensions/emulator "$PY" -m incoplax_emulator --port 0 --port-file "$WORK/port" \
-  --users 40 --sessions-per-user 3 --sites central,east,west --seed 7 --token demo-token >"$WORK/emulator.log" 2>&1 &
-EMULATOR_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || { cat "$WORK/emulator.log"; echo "emulator did not start" >&2; exit 1; }
-PORT=$(cat "$WORK/port")
-export INCOPLAX_URL=http://127.0.0.1:$PORT INCOPLAX_TOKEN=demo-token
-echo "   listening on $INCOPLAX_URL"
-
 mkdir -p "$EVIDENCE"
 ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$PY" \
-  -e "demo_evidence_dir=$EVIDENCE" "$ROOT/extensions/demo/demo.yml"
+  -e "demo_evidence_dir=$EVIDENCE" -e "demo_state_dir=$WORK/emulator" "$ROOT/extensions/demo/demo.yml"
 
 echo
 # Each run writes new evidence files, DEMO-INC-1.<UTC time>.md (and .json), listed in DEMO-INC-1.ledger.jsonl.
