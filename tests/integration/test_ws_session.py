@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import time
 from urllib.parse import quote, unquote
 
 import pytest
@@ -577,14 +576,13 @@ def test_token_never_shown(api, run_playbook):
 
 def test_wait_ignores_relogin_sessions(api, run_playbook):
     api.set_faults({'relogin_after': 0, 'relogin_users': ['alice']})
-    started = time.monotonic()
     run = run_playbook([close(api, 'alice logs in again at once', sites='all', user=['alice'], domain=MASTER, wait=True, wait_timeout=20)])
-    elapsed = time.monotonic() - started
     run.assert_ok()
     data = run.result('alice logs in again at once')
     assert_entries(data['closed'], ALICE_MASTER)
+    # Waiting for the new session too would end at wait_timeout with it in remaining and a failure.
     assert data['remaining'] == [] and data['spared'] == [] and data['failed_targets'] == []
-    assert elapsed < 15, elapsed
+    assert not data.get('failed') and 'timed out' not in data.get('msg', '')
     state = api.state()
     fresh = [entry for entry in state['sessions'] if (entry['session_id'], entry['session_type']) not in ENTRY]
     assert len(fresh) == 1 and fresh[0]['login'] == 'alice' and fresh[0]['domain'] == MASTER, fresh

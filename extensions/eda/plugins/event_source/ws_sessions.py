@@ -167,7 +167,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (  
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError  # noqa: E402
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor  # noqa: E402
-from ansible_collections.incoplax.platform.plugins.filter.audit import session_findings  # noqa: E402
+from ansible_collections.incoplax.platform.plugins.plugin_utils._audit import session_findings  # noqa: E402
 
 FLAG_NAMES = ('watched', 'over_limit', 'unexpected_site', 'unexpected_domain')
 CONNECTION_OPTIONS = ('url', 'token', 'username', 'password', 'validate_certs', 'ca_path', 'timeout', 'retries')
