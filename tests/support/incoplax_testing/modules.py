@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import functools
 import json
 
 from ansible.module_utils import basic
@@ -43,14 +44,23 @@ def ws_session_params(**overrides):
     return values
 
 
+def read_request(**overrides):
+    """ws_session's request as _request.read_request reads it from ws_session_params(**overrides)."""
+    return _request.read_request(ws_session_params(**overrides))
+
+
+# A listing entry of the planning tests: in domain d, without a ttl, unless said otherwise.
+plan_entry = functools.partial(entry, domain='d', ttl=OMIT)
+
+
 def plan_listing():
     """The small listing of the planning tests (domain d, no ttl): alice 2 sessions (one also a websocket),
     bob and keeper on east, carol in another domain."""
     return [
-        entry('a1', 'alice', domain='d', ttl=OMIT),
-        entry('a1', 'alice', session_type='websocket', domain='d', ttl=OMIT),
-        entry('a2', 'alice', site='east', domain='d', ttl=OMIT),
-        entry('b1', 'bob', site='east', domain='d', ttl=OMIT),
-        entry('c1', 'carol', domain='other', ttl=OMIT),
-        entry('k1', 'keeper', site='east', domain='d', ttl=OMIT),
+        plan_entry('a1', 'alice'),
+        plan_entry('a1', 'alice', session_type='websocket'),
+        plan_entry('a2', 'alice', site='east'),
+        plan_entry('b1', 'bob', site='east'),
+        plan_entry('c1', 'carol', domain='other'),
+        plan_entry('k1', 'keeper', site='east'),
     ]

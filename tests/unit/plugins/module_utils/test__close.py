@@ -25,12 +25,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils import _close, _
 from ansible_collections.incoplax.platform.plugins.module_utils._api import IncoplaxClient
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError, ParameterError
 from ansible_collections.incoplax.platform.plugins.modules import ws_session
-from incoplax_testing import cast  # pylint: disable=import-error
-from incoplax_testing.modules import plan_listing  # pylint: disable=import-error
-
-# Listing entries without a ttl, in domain d unless said otherwise.
-entry = functools.partial(cast.entry, domain='d', ttl=cast.OMIT)
-
+from incoplax_testing.modules import plan_entry as entry, plan_listing  # pylint: disable=import-error
 
 BEFORE = plan_listing()
 WRITES = ('POST', 'DELETE')

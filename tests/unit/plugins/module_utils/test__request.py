@@ -12,27 +12,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import functools
-import unicodedata
-
 import pytest
 
 from ansible_collections.incoplax.platform.plugins.module_utils import _request
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import ParameterError
-from incoplax_testing import cast  # pylint: disable=import-error
-from incoplax_testing.modules import plan_listing, ws_session_params as params  # pylint: disable=import-error
-
-# Listing entries without a ttl, in domain d unless said otherwise.
-entry = functools.partial(cast.entry, domain='d', ttl=cast.OMIT)
+from incoplax_testing.modules import (  # pylint: disable=import-error
+    plan_entry as entry, plan_listing, read_request as request,
+)
+from incoplax_testing.oracle import NFC_JOSE, NFD_JOSE  # pylint: disable=import-error
 
 BEFORE = plan_listing()
-
-NFC_JOSE = unicodedata.normalize('NFC', 'jos\u00e9')
-NFD_JOSE = unicodedata.normalize('NFD', 'jos\u00e9')
-
-
-def request(**overrides):
-    return _request.read_request(params(**overrides))
 
 
 # ---------------------------------------------------------------------------------------------------- names
