@@ -12,7 +12,7 @@ test:
 sanity units emulator eda integration molecule awx lint docs changelog build:
 	bash tests/utils/run-tests.sh $@
 
-# HTML docs site in build/docsite (regenerates docs/docsite/rst/ from docs/*.md first)
+# HTML docs site in build/docsite: module, filter and role pages plus the guides of docs/docsite/rst/
 docsite:
 	bash tests/utils/docsite.sh
 
@@ -21,7 +21,7 @@ matrix:
 	bash tests/utils/matrix.sh
 
 # Containment speed against the emulator: the floor, the role and their ratio on ansible-core 2.16 and the newest
-# (exit 1 above 1.5), the 10,000-user run, the uri-loop baseline; see docs/performance.md
+# (exit 1 above 1.5), the 10,000-user run, the uri-loop baseline; see docs/docsite/rst/performance.rst
 bench:
 	bash hacking/bench/run.sh
 

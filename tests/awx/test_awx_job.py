@@ -3,12 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The job templates of docs/awx.md run as AWX runs them: ansible-runner, credential injection, survey answers.
+"""The job templates of the AWX guide run as AWX runs them: ansible-runner, credential injection, survey answers.
 
 The forced logout job talks HTTPS to an emulator whose certificate is signed by nobody the system knows: it only
 works through the CA bundle of the credential, injected as a file. The session audit job uses a user name and
 password credential. Neither secret may show anywhere but in the runner's ``command`` artifact, which records the
-job's environment by design (AWX keeps it private; see docs/awx.md).
+job's environment by design (AWX keeps it private; see docs/docsite/rst/awx.rst).
 """
 
 from __future__ import absolute_import, division, print_function

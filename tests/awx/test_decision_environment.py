@@ -5,9 +5,9 @@
 
 """extensions/eda/decision-environment.yml: ``ansible-builder create`` makes a complete build context, offline.
 
-As docs/eda.md tells users: build the collection tarball at the collection root, then ``ansible-builder create -f
-extensions/eda/decision-environment.yml``. The context must carry the collection (the tarball, named in the
-Galaxy requirements), ansible-rulebook and requests, on a decision environment base image.
+As the EDA guide (docs/docsite/rst/eda.rst) tells users: build the collection tarball at the collection root, then
+``ansible-builder create -f extensions/eda/decision-environment.yml``. The context must carry the collection (the
+tarball, named in the Galaxy requirements), ansible-rulebook and requests, on a decision environment base image.
 """
 
 from __future__ import absolute_import, division, print_function

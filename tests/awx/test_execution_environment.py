@@ -5,11 +5,11 @@
 
 """meta/execution-environment.yml: ``ansible-builder create`` makes a complete build context, offline.
 
-As docs/awx.md tells users: build the collection tarball next to ``meta/``, then ``ansible-builder create -f
-meta/execution-environment.yml``. The context must carry the collection (the tarball, named in the Galaxy
-requirements) and requests. The same file is also the collection's EE metadata, which ansible-builder's
-introspection step reads inside the image build of any EE that installs the collection: that step is run here
-on the installed tarball, so a file it cannot read would fail here rather than in a container build.
+As the AWX guide (docs/docsite/rst/awx.rst) tells users: build the collection tarball next to ``meta/``, then
+``ansible-builder create -f meta/execution-environment.yml``. The context must carry the collection (the tarball,
+named in the Galaxy requirements) and requests. The same file is also the collection's EE metadata, which
+ansible-builder's introspection step reads inside the image build of any EE that installs the collection: that step
+is run here on the installed tarball, so a file it cannot read would fail here rather than in a container build.
 """
 
 from __future__ import absolute_import, division, print_function

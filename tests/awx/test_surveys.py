@@ -112,10 +112,10 @@ def test_survey_agrees_with_the_argument_spec(name):
             assert variable in questions or variable in FROM_CREDENTIAL, '%s: required %s is not asked' % (name, variable)
     for variable in FROM_CREDENTIAL & set(options):
         assert variable not in questions
-    with open(os.path.join(ROOT, 'docs', 'awx.md')) as handle:
+    with open(os.path.join(ROOT, 'docs', 'docsite', 'rst', 'awx.rst')) as handle:
         guide = handle.read()
     for variable in FROM_CREDENTIAL:
-        assert variable in guide, 'docs/awx.md must say that %s comes from the credential' % variable
+        assert variable in guide, 'docs/docsite/rst/awx.rst must say that %s comes from the credential' % variable
 
 
 @pytest.mark.parametrize('name', sorted(SURVEYS))

@@ -48,7 +48,7 @@ REQUIRED = (
     'plugins/doc_fragments/*.py', 'plugins/filter/*', 'roles/forced_logout/tasks/main.yml',
     'roles/forced_logout/meta/argument_specs.yml', 'playbooks/*.yml',
     'extensions/emulator/incoplax_emulator/__main__.py', 'extensions/emulator/README.md', 'extensions/demo/demo.yml',
-    'docs/*.md', 'docs/docsite/extra-docs.yml', 'docs/docsite/links.yml', 'docs/docsite/rst/*.rst',
+    'docs/docsite/extra-docs.yml', 'docs/docsite/links.yml', 'docs/docsite/rst/*.rst',
 )
 # Every file of these source folders must be in the tarball.
 SHIPPED_TREES = ('plugins', 'roles', 'playbooks', 'meta', 'extensions', 'docs', 'changelogs', 'LICENSES', 'tests')

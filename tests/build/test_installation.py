@@ -5,11 +5,12 @@
 
 """A new user with a clone: follow the README's Installation section, then use the collection as the docs say.
 
-Every command comes from the documents themselves (the code blocks of README.md and docs/runbook.md), run with
-bash in an environment with an empty HOME and no ANSIBLE_* or INCOPLAX_* settings; the only changes are the
-addresses (the emulator instead of https://...example.com, a local git repository instead of GitHub) and the
-report directories (a temporary directory instead of /var/lib/incoplax). The API is the emulator of the installed
-copy, loaded with the accounts the documents name.
+Every command comes from the documents themselves (the Markdown code blocks of README.md, the ``.. code-block::``
+directives of the runbook, docs/docsite/rst/runbook.rst), run with bash in an environment with an empty HOME and no
+ANSIBLE_* or INCOPLAX_* settings; the only changes are the addresses (the emulator instead of
+https://...example.com, a local git repository instead of GitHub) and the report directories (a temporary directory
+instead of /var/lib/incoplax). The API is the emulator of the installed copy, loaded with the accounts the documents
+name.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,7 +30,7 @@ from build_support import FQCN, GALAXY, NAME, NAMESPACE, ROOT, TARBALL, copy_tre
 from incoplax_testing.cast import entry
 
 README = os.path.join(ROOT, 'README.md')
-RUNBOOK = os.path.join(ROOT, 'docs', 'runbook.md')
+RUNBOOK = os.path.join(ROOT, 'docs', 'docsite', 'rst', 'runbook.rst')
 EXAMPLE_URL = 'https://platform.example.com'
 GIT_URL = GALAXY['repository'] + '.git'
 TOKEN = 'install-test-token'
@@ -58,6 +59,32 @@ def code_blocks(text, language=None):
             current = None
         elif current is not None:
             current.append(line[indent:])
+    return blocks
+
+
+def rst_code_blocks(text, language):
+    """The ``.. code-block:: <language>`` blocks of an RST text, at any indentation, dedented."""
+    blocks, lines, index = [], text.split('\n'), 0
+    while index < len(lines):
+        match = re.match(r'^( *)\.\. code-block:: *(\S+) *$', lines[index])
+        index += 1
+        if not match:
+            continue
+        directive_indent = len(match.group(1))
+        while index < len(lines) and re.match(r'^ +:[\w-]+:', lines[index]):  # directive options
+            index += 1
+        body = []
+        while index < len(lines) and (not lines[index].strip()
+                                      or len(lines[index]) - len(lines[index].lstrip()) > directive_indent):
+            body.append(lines[index])
+            index += 1
+        while body and not body[-1].strip():
+            body.pop()
+        while body and not body[0].strip():
+            body.pop(0)
+        indent = min(len(line) - len(line.lstrip()) for line in body if line.strip()) if body else 0
+        if match.group(2) == language:
+            blocks.append('\n'.join(line[indent:] for line in body) + '\n')
     return blocks
 
 
@@ -163,8 +190,8 @@ def test_runbook_commands_after_installing_the_tarball(user, api, tmp_path):
     env = dict(user[0], INCOPLAX_URL=api.url, INCOPLAX_TOKEN=TOKEN)
     runbook = open(RUNBOOK).read()
     var_lib = str(tmp_path / 'var-lib-incoplax')
-    commands = [block.replace('/var/lib/incoplax', var_lib) for block in code_blocks(runbook, 'bash')]
-    incident = block_with(code_blocks(runbook, 'yaml'), 'forced_logout_users').replace('/var/lib/incoplax', var_lib)
+    commands = [block.replace('/var/lib/incoplax', var_lib) for block in rst_code_blocks(runbook, 'bash')]
+    incident = block_with(rst_code_blocks(runbook, 'yaml'), 'forced_logout_users').replace('/var/lib/incoplax', var_lib)
     (tmp_path / 'incident.yml').write_text(incident)
     settings = yaml.safe_load(incident)
 
@@ -183,7 +210,7 @@ def test_runbook_commands_after_installing_the_tarball(user, api, tmp_path):
     assert planned['outcome'] == 'dry_run', planned['outcome']
 
     apply = dry_run.replace(' --check', '')  # "Run it without --check"
-    assert 'without `--check`' in runbook and apply != dry_run
+    assert 'without ``--check``' in runbook and apply != dry_run
     output = run(apply, env, tmp_path, shell=True)
     left = logins(api)
     assert 'jdoe' not in left and 'mallory' not in left, (left, output[-4000:])
@@ -204,24 +231,24 @@ def last_evidence(directory, name):
 
 
 def test_runbook_several_clusters(user, tmp_path, api):
-    """Section 1.3 of the runbook: its clusters.yml (two emulators for paris and berlin) and its command."""
+    """Section 1, step 3 of the runbook: its clusters.yml (two emulators for paris and berlin) and its command."""
     berlin = emulator_process(user[1])(['--token', TOKEN + '-berlin'], log_dir=str(tmp_path), env=user[0],
                                        cwd=str(tmp_path))
     try:
         berlin.load(accounts())
         runbook = open(RUNBOOK).read()
         var_lib = str(tmp_path / 'var-lib-incoplax')
-        incident = block_with(code_blocks(runbook, 'yaml'), 'forced_logout_users').replace('/var/lib/incoplax', var_lib)
+        incident = block_with(rst_code_blocks(runbook, 'yaml'), 'forced_logout_users').replace('/var/lib/incoplax', var_lib)
         (tmp_path / 'incident.yml').write_text(incident)
-        clusters = block_with(code_blocks(runbook, 'yaml'), 'incoplax_connection')
+        clusters = block_with(rst_code_blocks(runbook, 'yaml'), 'incoplax_connection')
         for name, url in (('paris', api.url), ('berlin', berlin.url)):
             assert 'url: https://%s.platform.example.com\n' % name in clusters, clusters
             clusters = clusters.replace('https://%s.platform.example.com' % name, url)
         (tmp_path / 'clusters.yml').write_text(clusters)
-        match = re.search(r'`(ansible-playbook %s\.forced_logout -i clusters\.yml [^`]*)`' % re.escape(FQCN), runbook)
-        assert match, 'no several-clusters command in the runbook'
+        command = block_with(rst_code_blocks(runbook, 'bash'), '-i clusters.yml')
+        assert command.startswith('ansible-playbook %s.forced_logout ' % FQCN), command
         env = dict(user[0], INCOPLAX_TOKEN_PARIS=TOKEN, INCOPLAX_TOKEN_BERLIN=TOKEN + '-berlin')
-        output = run(match.group(1), env, tmp_path, shell=True)
+        output = run(command, env, tmp_path, shell=True)
         for cluster in (api, berlin):
             left = logins(cluster)
             assert 'jdoe' not in left and 'mallory' not in left, (left, output[-4000:])

@@ -3,15 +3,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Build the HTML docsite of the collection (make docsite; step `docsite` of run-tests.sh).
 # antsibull-docs writes RST pages from the collection's own docs (modules, filters, roles) and from the
-# extra docs of docs/docsite (extra-docs.yml, links.yml, rst/); Sphinx turns them into HTML. Any Sphinx
-# warning fails the build. The RST extra docs are generated from docs/<name>.md by tests/utils/md2rst.py.
-# Usage: tests/utils/docsite.sh [--check] [OUTPUT_DIR]     (default OUTPUT_DIR: build/docsite)
-#   without --check: first regenerate docs/docsite/rst/ in the working tree from docs/*.md
-#   with --check:    change nothing in the working tree; fail if docs/docsite/rst/ is out of date
+# extra docs of docs/docsite (extra-docs.yml, links.yml, and the guides written in RST in rst/); Sphinx turns them
+# into HTML. Any Sphinx warning fails the build, so a guide in rst/ that extra-docs.yml does not list ("not included
+# in any toctree") or a :ref: that does not resolve fails it. The working tree is never changed.
+# Usage: tests/utils/docsite.sh [OUTPUT_DIR]     (default OUTPUT_DIR: build/docsite)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CHECK=
-if [ "${1:-}" = --check ]; then CHECK=1; shift; fi
 OUT=${1:-$ROOT/build/docsite}
 if [ -z "${VIRTUAL_ENV:-}" ] || ! command -v sphinx-build >/dev/null; then
   VENV=$("$ROOT/tests/utils/venv.sh")
@@ -20,16 +17,9 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/incoplax-docsite.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-status=0
-if [ -n "$CHECK" ]; then
-  python "$ROOT/tests/utils/md2rst.py" --check || status=1
-else
-  python "$ROOT/tests/utils/md2rst.py" || status=1
-fi
 
-# Build from a copy in an ansible_collections tree, with the RST extra docs made from the current Markdown.
-DEST=$("$ROOT/tests/utils/collection-tree.sh" "$WORK/collections")
-python "$ROOT/tests/utils/md2rst.py" --root "$DEST" >/dev/null 2>&1 || true
+# Build from a copy in an ansible_collections tree.
+"$ROOT/tests/utils/collection-tree.sh" "$WORK/collections" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH=$WORK/collections ANSIBLE_HOME=$WORK/ansible-home ANSIBLE_NOCOLOR=1
 SITE=$WORK/site
 mkdir -p "$SITE/rst"
@@ -46,4 +36,3 @@ mkdir -p "$(dirname "$OUT")"
 mv "$WORK/html" "$OUT"
 pages=$(find "$OUT" -name '*.html' | wc -l)
 echo "docsite: $pages HTML pages in $OUT"
-exit $status
