@@ -195,3 +195,16 @@ def verify(text, evidence_dir=None, last_sha256=None):
         return _bad(result, len(lines), 'the last record\'s SHA-256 is %s, not the expected %s: records were removed '
                                         'from the end or the last one was edited' % (previous, last_sha256))
     return result
+
+
+def unused_base(existing, base, extensions):
+    """The first of ``base``, ``base-2``, ``base-3``... for which no ``<that>.<ext>`` is among ``existing`` (file names).
+
+    How the session_audit role names its reports so that an earlier report is never overwritten.
+    """
+    taken = set(existing)
+    for number in range(1, 10000):
+        stem = base if number == 1 else '%s-%d' % (base, number)
+        if not any('%s.%s' % (stem, ext) in taken for ext in extensions):
+            return stem
+    raise ValueError('no unused report name for %s among %d files' % (base, len(taken)))

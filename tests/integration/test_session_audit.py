@@ -199,11 +199,16 @@ def test_collection_playbook_writes_the_reports_and_is_idempotent(api, run_colle
                        'reports: %s (.json, .csv)' % (reports / 'weekly_audit.md')], summary
     assert all(line in first.stdout for line in summary)
 
+    kept = {name: (reports / name).read_bytes() for name in report_files(reports)}
     second = run_collection_playbook(extra)
     assert second.rc == 0, second.describe()
     for run in (first, second):
         assert [task for task, status in run.statuses() if status not in ('ok', 'skipped')] == [], run.statuses()
-    assert_reports(reports, 'weekly_audit')
+    # A report is a record: the second audit under the same name writes new files and leaves the first ones as they were.
+    assert report_files(reports) == sorted(list(kept) + ['weekly_audit-2.csv', 'weekly_audit-2.json', 'weekly_audit-2.md'])
+    assert {name: (reports / name).read_bytes() for name in kept} == kept
+    assert_reports(reports, 'weekly_audit-2')
+    assert 'reports: %s (.json, .csv)' % (reports / 'weekly_audit-2.md') in second.task('Say what the audit found')['result']['msg']
     assert_read_only(api, gets=2)
 
 

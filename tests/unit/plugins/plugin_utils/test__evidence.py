@@ -208,3 +208,22 @@ def test_any_single_change_to_a_chained_ledger_is_found(tmp_path_factory, data):
         lines[index], lines[index + 1] = lines[index + 1], lines[index]
     check = _evidence.verify('\n'.join(lines) + '\n')
     assert check['ok'] is False and check['first_bad']['line'] <= index + 2
+
+
+@pytest.mark.parametrize('existing, expected', [
+    ([], 'audit'),
+    (['other.json', 'audit.txt', 'audit-2.json'], 'audit'),
+    (['audit.md'], 'audit-2'),
+    (['audit.json', 'audit-2.csv', 'audit-3.json.bak'], 'audit-3'),
+])
+def test_unused_base_skips_every_name_with_a_file_of_any_extension(existing, expected):
+    assert _evidence.unused_base(existing, 'audit', ('json', 'csv', 'md')) == expected
+
+
+@given(st.sets(st.sampled_from(['r.json', 'r.csv', 'r.md', 'r-2.json', 'r-2.md', 'r-3.csv', 'r-4.json', 'x.json'])))
+def test_unused_base_never_names_a_taken_file_and_takes_the_first_free_one(existing):
+    extensions = ('json', 'csv', 'md')
+    stem = _evidence.unused_base(existing, 'r', extensions)
+    assert not any('%s.%s' % (stem, ext) in existing for ext in extensions)
+    earlier = ['r'] + ['r-%d' % number for number in range(2, 6)]
+    assert all(any('%s.%s' % (name, ext) in existing for ext in extensions) for name in earlier[:earlier.index(stem)])
