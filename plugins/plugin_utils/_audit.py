@@ -167,4 +167,3 @@ def sessions_to_csv(sessions):
         writer.writerow([_cell(entry.get(field)) for field in CSV_HEADER[:7]]
                         + [len(connections), sum(1 for connection in connections if _is_dead(connection))])
     return buffer.getvalue()
-

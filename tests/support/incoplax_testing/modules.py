@@ -61,6 +61,6 @@ def plan_listing():
         plan_entry('a1', 'alice', session_type='websocket'),
         plan_entry('a2', 'alice', site='east'),
         plan_entry('b1', 'bob', site='east'),
-        plan_entry('c1', 'carol', domain='other'),
+        entry('c1', 'carol', domain='other', ttl=OMIT),
         plan_entry('k1', 'keeper', site='east'),
     ]
