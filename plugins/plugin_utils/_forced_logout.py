@@ -25,8 +25,12 @@ import re
 
 from collections.abc import Mapping
 
+from ansible_collections.incoplax.platform.plugins.plugin_utils._evidence import json_indented
+
 SUMMARY_FIELDS = ('session_id', 'session_type', 'login', 'site')
 OUTCOMES = ('contained', 'dry_run', 'failed')
+# The keys of forced_logout_result that hold lists of session entries.
+ENTRY_LISTS = ('before', 'closed', 'already_gone', 'spared', 'remaining', 'unverified')
 USERINFO = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@')
 
 
@@ -163,6 +167,11 @@ def report(data):
     }
 
 
+def without_entries(result):
+    """forced_logout_result without its lists of session entries: what ``totals`` and a summary read."""
+    return dict((key, value) for key, value in result.items() if key not in ENTRY_LISTS)
+
+
 def counts_sentence(result):
     """The counts explained in words: distinct sessions and API entries."""
     counts = result['counts']
@@ -189,7 +198,8 @@ def outcome_line(result):
 
 
 def evidence_json(result):
-    return json.dumps(result, indent=2, sort_keys=True, default=str) + '\n'
+    """The JSON evidence: ``json.dumps(result, indent=2, sort_keys=True, default=str)`` and a new line."""
+    return json_indented(result)
 
 
 def _cell(value):
