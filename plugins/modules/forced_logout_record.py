@@ -135,7 +135,7 @@ options:
       - How the P(incoplax.platform.forced_logout#role) role takes the facts, cheaply with tens of thousands of session
         entries. V(true) also sets C(forced_logout_outcome) and C(forced_logout_facts_file).
       - Before ansible-core 2.19, which deep-copies every host fact on every later task (seconds each at that size),
-        the facts are then not returned: they are written to a new private JSON file (mode C(0600)) in ansible-core's
+        the facts are then not returned; they are written to a new private JSON file (mode C(0600)) in ansible-core's
         local temporary directory, which C(ansible-playbook) removes when it ends, and its path is returned as the
         fact C(forced_logout_facts_file), for M(ansible.builtin.include_vars) to set them from (with its precedence,
         just below M(ansible.builtin.set_fact)). Every string in the file is marked unsafe (never templated), except
@@ -213,7 +213,7 @@ ansible_facts:
     forced_logout_outcome:
       description:
         - With O(facts_file=true), C(forced_logout_result) without its lists of session entries (C(before), C(closed),
-          C(already_gone), C(spared), C(remaining), C(unverified)): what a step reading every host needs
+          C(already_gone), C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
           (P(incoplax.platform.forced_logout_totals#filter)), cheap to read on any ansible-core.
       returned: with O(facts_file=true)
       type: dict

@@ -69,15 +69,13 @@ def _indented(value, newline):
         yield '['
         for index, item in enumerate(value):
             yield inner if index == 0 else ',' + inner
-            for piece in _indented(item, inner):
-                yield piece
+            yield from _indented(item, inner)
         yield newline + ']'
     elif isinstance(value, dict) and value:
         yield '{'
         for index, (key, item) in enumerate(sorted(value.items())):
             yield (inner if index == 0 else ',' + inner) + json.dumps(key if isinstance(key, str) else _key(key)) + ': '
-            for piece in _indented(item, inner):
-                yield piece
+            yield from _indented(item, inner)
         yield newline + '}'
     elif isinstance(value, SCALARS) or isinstance(value, (list, tuple, dict)):
         yield json.dumps(value)
