@@ -241,6 +241,7 @@ class ActionModule(ActionBase):
         facts[SUMMARY_FACT] = _forced_logout.summary(report, files, args['cluster'])
         if args['facts_file']:
             facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
+            facts[FACTS_FILE_FACT] = None
         if can_set_facts(self):
             # Set like set_fact does (never cached as host facts).
             self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
@@ -248,11 +249,10 @@ class ActionModule(ActionBase):
         elif args['facts_file'] and not failed and copies_host_facts():
             # Host facts are deep-copied on every later task: the role sets them with include_vars instead.
             try:
-                facts = {FACTS_FILE_FACT: write_facts_file(facts)}
+                # Not the path itself: include_vars would set it at a precedence above the next run's host fact.
+                facts = {FACTS_FILE_FACT: write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))}
             except (OSError, TypeError, ValueError) as exc:
                 result['warnings'] = ['forced_logout_record: facts returned as ansible_facts, no facts file: %s' % exc]
-        if args['facts_file'] and FACTS_FILE_FACT not in facts:
-            facts[FACTS_FILE_FACT] = None
         # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
         result['ansible_facts'] = facts
         result['changed'] = False

@@ -285,7 +285,7 @@ def test_facts_file_on_2_21_sets_them_like_set_fact(tmp_path, monkeypatch):
     monkeypatch.setattr(record, 'VariableLayer', mock.MagicMock(CACHEABLE_FACT='cacheable', EPHEMERAL_FACT='ephemeral'))
     plugin = action(facts_file=True)
     registered = {}
-    plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, variables)
+    plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, dict(variables))
     plugin.run(task_vars=dict(TASK_VARS))
     assert registered['ephemeral']['forced_logout_facts_file'] is None
     assert registered['ephemeral']['forced_logout_outcome']['outcome'] == 'contained'
