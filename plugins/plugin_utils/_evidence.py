@@ -19,7 +19,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import functools
 import hashlib
 import json
 import os
@@ -35,63 +34,6 @@ FILE_MODE = 0o640
 LEDGER_VERSION = 1
 UNSAFE = re.compile(r'[^A-Za-z0-9._-]')
 MAX_NAME = 120
-
-
-SCALARS = (str, int, float, bool, type(None))
-
-
-def json_indented(value):
-    """``json.dumps(value, indent=2, sort_keys=True, default=str) + '\\n'``, the same text, faster.
-
-    With ``indent``, the json module encodes in Python, value by value: seconds for tens of thousands of session
-    entries. Here a list of session entries (non-empty dicts of plain values) is encoded by the C encoder in one
-    call, with the entries' item separator (a new line and indentation), and only the boundaries between entries
-    are then re-indented: a JSON string never holds a raw new line, so ``},<new line>`` + spaces + ``{`` can only
-    be such a boundary. Anything else is laid out as json would.
-    """
-    return ''.join(_indented(value, '\n')) + '\n'
-
-
-def _flat_entries(value):
-    return all(isinstance(item, dict) and item and all(isinstance(key, str) for key in item)
-               and all(isinstance(field, SCALARS) for field in item.values()) for item in value)
-
-
-def _indented(value, newline):
-    inner = newline + '  '
-    if isinstance(value, (list, tuple)) and value:
-        if _flat_entries(value):
-            entry = inner + '  '
-            text = _encoder(entry).encode(value)
-            yield '[' + inner + '{' + entry + text[2:-2].replace('},' + entry + '{', inner + '},' + inner + '{' + entry)
-            yield inner + '}' + newline + ']'
-            return
-        yield '['
-        for index, item in enumerate(value):
-            yield inner if index == 0 else ',' + inner
-            yield from _indented(item, inner)
-        yield newline + ']'
-    elif isinstance(value, dict) and value:
-        yield '{'
-        for index, (key, item) in enumerate(sorted(value.items())):
-            yield (inner if index == 0 else ',' + inner) + json.dumps(key if isinstance(key, str) else _key(key)) + ': '
-            yield from _indented(item, inner)
-        yield newline + '}'
-    elif isinstance(value, SCALARS) or isinstance(value, (list, tuple, dict)):
-        yield json.dumps(value)
-    else:
-        yield json.dumps(value, default=str)
-
-
-@functools.lru_cache(maxsize=64)
-def _encoder(separator):
-    """The C encoder (json uses it without indent) with ``,`` + ``separator`` between items."""
-    return json.JSONEncoder(sort_keys=True, separators=(',' + separator, ': '))
-
-
-def _key(key):
-    """A dict key as json writes it (None, booleans and numbers become text)."""
-    return next(iter(json.loads(json.dumps({key: 0}))))
 
 
 def safe_name(name, fallback='forced-logout'):

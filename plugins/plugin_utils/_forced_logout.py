@@ -25,8 +25,6 @@ import re
 
 from collections.abc import Mapping
 
-from ansible_collections.incoplax.platform.plugins.plugin_utils._evidence import json_indented
-
 SUMMARY_FIELDS = ('session_id', 'session_type', 'login', 'site')
 OUTCOMES = ('contained', 'dry_run', 'failed')
 # The keys of forced_logout_result that hold lists of session entries.
@@ -198,8 +196,7 @@ def outcome_line(result):
 
 
 def evidence_json(result):
-    """The JSON evidence: ``json.dumps(result, indent=2, sort_keys=True, default=str)`` and a new line."""
-    return json_indented(result)
+    return json.dumps(result, indent=2, sort_keys=True, default=str) + '\n'
 
 
 def _cell(value):

@@ -208,36 +208,3 @@ def test_any_single_change_to_a_chained_ledger_is_found(tmp_path_factory, data):
         lines[index], lines[index + 1] = lines[index + 1], lines[index]
     check = _evidence.verify('\n'.join(lines) + '\n')
     assert check['ok'] is False and check['first_bad']['line'] <= index + 2
-
-
-class _Text(str):
-    """A str subclass, as ansible-core hands strings to actions (AnsibleUnsafeText, tagged strings)."""
-
-
-class _Opaque:
-    def __str__(self):
-        return 'opaque object'
-
-
-JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(),
-                         st.text().map(_Text), st.just(_Opaque()))
-JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
-    st.dictionaries(st.text(max_size=5), inner, max_size=4)), max_leaves=25)
-
-
-@settings(max_examples=300, deadline=None)
-@given(JSON_VALUES)
-def test_indented_json_is_the_text_json_writes(value):
-    assert _evidence.json_indented(value) == json.dumps(value, indent=2, sort_keys=True, default=str) + '\n'
-
-
-@pytest.mark.parametrize('value', [
-    {}, [], {'a': []}, {'a': {}}, {'b': 1, 'a': [{'z': 1, 'y': None}, {'x': {'n': [1, 2.5, True]}}]},
-    {1: 'int key', 2: 'sorted'}, {None: 1}, {'é': '\u2603 \ud83d\ude00', 'k': 'tab\tquote"back\\slash'},
-    {'session': {'session_id': _Text('a1'), 'login': 'alice', 'ttl': 10, 'extra': float('inf')}},
-    {'closed': [{'session_id': '},\n      {', 'b': 1}, {'c': None, 'd': '}, {'}], 'x': [[{'a': 1}], {'a': 1}, {}]},
-    [{'a': 1}, {'a': {'nested': 1}}], ({'t': _Opaque()},),
-])
-def test_indented_json_edge_cases(value):
-    assert _evidence.json_indented(value) == json.dumps(value, indent=2, sort_keys=True, default=str) + '\n'
