@@ -30,6 +30,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  pylint: disable=wrong-import-position
 
 
+def print_controller(directory, top):
+    """Top functions of the controller's main process, then of every worker taking more than 0.2 s."""
+    for path in sorted(glob.glob(os.path.join(directory, '*.prof'))):
+        stats = pstats.Stats(path)
+        if stats.total_tt < 0.2:
+            continue
+        print('\n=== %s: %.2f s profiled' % (os.path.basename(path), stats.total_tt))
+        for order in ('cumulative', 'tottime'):
+            text = io.StringIO()
+            pstats.Stats(path, stream=text).strip_dirs().sort_stats(order).print_stats(top)
+            print('\n'.join(text.getvalue().splitlines()[6:]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--venv', required=True, help='venv holding ansible-playbook and the modules\' Python')
@@ -37,6 +50,8 @@ def main():
     parser.add_argument('--latency-ms', type=float, default=20)
     parser.add_argument('--top', type=int, default=25)
     parser.add_argument('--collection', default=bench.ROOT)
+    parser.add_argument('--controller', action='store_true',
+                        help='also profile ansible-playbook\'s main process and each worker (ctlprof/sitecustomize.py)')
     options = parser.parse_args()
     work = tempfile.mkdtemp(prefix='incoplax-profile-')
     emulator = bench.Emulator('main', options.users, options.latency_ms, work)
@@ -61,6 +76,10 @@ def main():
             'ANSIBLE_LOCALHOST_WARNING': 'False', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
             'BENCH_TIMER_FILE': timer, 'BENCH_PYTHON': python, 'BENCH_PROFILE_DIR': profiles,
         })
+        controller = os.path.join(work, 'controller')
+        if options.controller:
+            os.makedirs(controller)
+            env.update(PYTHONPATH=os.path.join(bench.HERE, 'ctlprof'), BENCH_CTL_PROFILE_DIR=controller)
         started = time.monotonic()
         import subprocess
         with open(os.path.join(work, 'playbook.log'), 'w') as output:
@@ -91,6 +110,8 @@ def main():
                     text = io.StringIO()
                     pstats.Stats(prof, stream=text).strip_dirs().sort_stats(order).print_stats(options.top)
                     print('\n'.join(text.getvalue().splitlines()[6:]))
+        if options.controller:
+            print_controller(controller, options.top)
     finally:
         emulator.stop()
     return code

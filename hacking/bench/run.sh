@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copyright (c) Contributors to the incoplax.platform collection
 # SPDX-License-Identifier: GPL-3.0-or-later
-# make bench: the collection's benchmark against the API emulator (see docs/performance.md).
+# make bench: the collection's benchmark against the API emulator (see docs/docsite/rst/performance.rst).
 # For ansible-core 2.16 (Python 3.11, in .venv-2.16, the venv tests/utils/matrix.sh builds from the same lock) and
 # the newest (.venv): the floor, the role and their ratio, the 10,000-user run, the uri-loop baseline; exit 1 when
 # a check fails. Results also in tests/output/bench/results.{md,json}. About 5 to 10 minutes on 2 CPUs.

@@ -21,10 +21,13 @@ __metaclass__ = type
 import getpass
 import json
 import os
+import re
+import tempfile
 import time
 
 from collections.abc import Mapping
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
@@ -41,6 +44,10 @@ FILES_FACT = 'forced_logout_evidence_files'
 SUMMARY_FACT = 'forced_logout_summary'
 PLAN_FACT = 'forced_logout_plan'
 PLAN_HASH_FACT = 'forced_logout_plan_hash'
+OUTCOME_FACT = 'forced_logout_outcome'
+FACTS_FILE_FACT = 'forced_logout_facts_file'
+# Lists of session entries (from the platform, tens of thousands at scale) in the result and the plan.
+ENTRY_LISTS = frozenset(_forced_logout.ENTRY_LISTS + ('sessions',))
 AWX_VARS = (('awx_job_id', 'tower_job_id'), ('awx_job_template_name', 'tower_job_template_name'),
             ('awx_user_name', 'tower_user_name'))
 
@@ -66,12 +73,18 @@ ARGUMENT_SPEC = dict(
     report_dir=dict(type='str'),
     report_name=dict(type='str'),
     cluster=dict(type='str'),
+    facts_file=dict(type='bool', default=False),
 )
 
 
 def can_set_facts(action):
     """Whether this ansible-core lets an action other than set_fact set facts at set_fact precedence (2.21+)."""
     return VariableLayer is not None and hasattr(action, 'register_host_variables')
+
+
+def copies_host_facts(version=ANSIBLE_CORE_VERSION):
+    """Whether this ansible-core deep-copies (wrap_var) every host fact on every task: before 2.19."""
+    return tuple(int(part) for part in re.findall(r'\d+', version)[:2]) < (2, 19)
 
 
 def collection_version():
@@ -104,6 +117,31 @@ def operator(task_vars):
         if value is not None and value != '':
             found[name] = value
     return found
+
+
+def unsafe_marked(value, every=True):
+    """``value`` for a JSON file that include_vars reads, with strings marked unsafe (``__ansible_unsafe``).
+
+    Data read from a vars file is trusted as a template; text that came from the platform must not be. Every
+    string is marked, except in lists of session entries, where only a string holding a ``{`` is (without one
+    no template can start, and marking 100,000 entries would double the file and the time to read it).
+    """
+    if isinstance(value, str):
+        return {'__ansible_unsafe': value} if every or '{' in value else value
+    if isinstance(value, Mapping):
+        return dict((key, unsafe_marked(item, every and key not in ENTRY_LISTS)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [unsafe_marked(item, every) for item in value]
+    return value
+
+
+def write_facts_file(facts):
+    """The facts in a new private JSON file (0600) in ansible-core's local temporary directory, which
+    ansible-playbook removes when it ends; its path."""
+    fd, path = tempfile.mkstemp(prefix='forced_logout_facts-', suffix='.json', dir=C.DEFAULT_LOCAL_TMP)
+    with os.fdopen(fd, 'w') as stream:
+        stream.write(json.dumps(unsafe_marked(facts), separators=(',', ':')))  # dumps: the C encoder
+    return path
 
 
 def utc_stamp(now=None):
@@ -201,17 +239,27 @@ class ActionModule(ActionBase):
             else:
                 facts[FILES_FACT] = files
         facts[SUMMARY_FACT] = _forced_logout.summary(report, files, args['cluster'])
+        if args['facts_file']:
+            facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
+            facts[FACTS_FILE_FACT] = None
         if can_set_facts(self):
             # Set like set_fact does (never cached as host facts).
             self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
             self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
+        elif args['facts_file'] and not failed and copies_host_facts():
+            # Host facts are deep-copied on every later task: the role sets them with include_vars instead.
+            try:
+                # Not the path itself: include_vars would set it at a precedence above the next run's host fact.
+                facts = {FACTS_FILE_FACT: write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))}
+            except (OSError, TypeError, ValueError) as exc:
+                result['warnings'] = ['forced_logout_record: facts returned as ansible_facts, no facts file: %s' % exc]
         # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
         result['ansible_facts'] = facts
         result['changed'] = False
         if report['not_open']:
             # Shown at default verbosity: a typo in an account name must not pass for a containment.
-            result['warnings'] = ['forced_logout: no open session found for %s (a typo, or already logged out?)'
-                                  % ', '.join(report['not_open'])]
+            result.setdefault('warnings', []).append('forced_logout: no open session found for %s (a typo, or already '
+                                                     'logged out?)' % ', '.join(report['not_open']))
         if failed:
             result.update(failed=True, msg=failed)
         return result

@@ -15,8 +15,6 @@ __metaclass__ = type
 
 import json
 import re
-import threading
-import time
 import traceback
 
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -24,28 +22,30 @@ from urllib.parse import quote, urlsplit, urlunsplit
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ReadTimeoutError
-    from urllib3.util.retry import Retry
+    from urllib3.exceptions import ConnectTimeoutError, ProtocolError
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    Retry = object
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
+from ansible_collections.incoplax.platform.plugins.module_utils._retry import (
+    BACKOFF_MAX,
+    DEFAULT_RETRY_BUDGET,
+    RetryBudget,
+    RetryBudgetSpent,
+    _Retry,
+)
 from ansible_collections.incoplax.platform.plugins.module_utils._sessions import scope_violation, session_id_problem
 
 SESSIONS_PATH = '/rest/v1/master/logicalroles/ws/sessions'
 RETRY_STATUSES = (429, 502, 503, 504)
 # A server asking for a very long pause would stall an incident run; past this we stop waiting.
 MAX_RETRY_AFTER = 60
-# Total seconds one client (one module run) may spend waiting before retries, all requests together.
-DEFAULT_RETRY_BUDGET = 60
 BACKOFF_FACTOR = 0.5
-BACKOFF_MAX = 10
 EXCERPT_LENGTH = 300
 USER_AGENT = 'incoplax.platform-ansible-collection'
 # Methods whose loss after sending matters: the platform may have acted on them.
@@ -121,113 +121,6 @@ def _excerpt(body, redactor, content_type=None):
     return text or None
 
 
-class RetryBudget:
-    """Seconds of waiting before retries that all requests of one client share (thread-safe).
-
-    A wait is taken from the budget before it starts; a wait larger than what is left is not started, and
-    from then on no request waits or retries any more (each still gets its first attempt).
-    """
-
-    def __init__(self, seconds=None):
-        self.seconds = DEFAULT_RETRY_BUDGET if seconds is None else seconds
-        self.spent = 0.0
-        self.exhausted = False
-        self._lock = threading.Lock()
-
-    def take(self, wait):
-        """True when ``wait`` seconds may be waited (and counts them); False when the budget is spent."""
-        with self._lock:
-            if self.exhausted:
-                return False
-            if wait > self.seconds - self.spent + 1e-9:
-                self.exhausted = True
-                return False
-            self.spent += wait
-            return True
-
-
-class RetryBudgetSpent(Exception):
-    """A retry refused because its wait does not fit in the budget; ``reason`` is the error retried, if any."""
-
-    def __init__(self, budget, wait, asked=None, reason=None):
-        self.budget = budget
-        self.wait = wait
-        self.asked = asked
-        self.reason = reason
-        super(RetryBudgetSpent, self).__init__(self.describe())
-
-    def describe(self):
-        if self.asked is not None:
-            wait = '%s s (Retry-After: %s%s)' % (_seconds(self.wait), _seconds(self.asked),
-                                                 ', capped at %s s' % MAX_RETRY_AFTER if self.asked > self.wait else '')
-        else:
-            wait = '%s s of backoff' % _seconds(self.wait)
-        return ('not retried: the retry budget of %s s is spent (%s s waited in this task, the next wait would be %s); '
-                'raise retry_budget to wait longer' % (_seconds(self.budget.seconds), _seconds(self.budget.spent), wait))
-
-
-def _seconds(value):
-    return ('%.1f' % value).rstrip('0').rstrip('.') if value is not None else '?'
-
-
-class _Retry(Retry):
-    """urllib3 retry policy with three changes for this API.
-
-    A read timeout is not retried: a hanging node must fail after ``timeout``, not ``retries`` times
-    later. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER`` seconds. Every wait before a retry is
-    taken from the client's ``RetryBudget`` first; a wait that does not fit is not started: the retry is
-    refused and the request ends with its last answer (or error) at once.
-    """
-
-    # urllib3 1.26 reads this class attribute; 2.x takes backoff_max in the constructor.
-    DEFAULT_BACKOFF_MAX = BACKOFF_MAX
-    budget = None
-    planned_wait = None
-
-    def new(self, **kw):
-        retry = super(_Retry, self).new(**kw)
-        retry.budget = self.budget
-        return retry
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if isinstance(error, ReadTimeoutError):
-            return super(_Retry, self.new(read=False)).increment(method, url, response, error, _pool, _stacktrace)
-        retry = super(_Retry, self).increment(method, url, response, error, _pool, _stacktrace)
-        wait, asked = retry.wait_for(response)
-        if self.budget is not None and not self.budget.take(wait):
-            refusal = RetryBudgetSpent(self.budget, wait, asked, error)
-            if response is not None:
-                # urlopen answers a refused status retry with this very response: the client reads the refusal here.
-                response.incoplax_retry_refused = refusal
-            raise MaxRetryError(_pool, url, refusal)
-        retry.planned_wait = wait
-        return retry
-
-    def wait_for(self, response):
-        """(seconds this retry will wait, the Retry-After asked or None), as ``sleep`` would compute them."""
-        if response is not None and self.respect_retry_after_header:
-            try:
-                asked = super(_Retry, self).get_retry_after(response)
-            except Exception:  # pylint: disable=broad-except
-                # An unreadable Retry-After (urllib3 raises InvalidHeader) falls back to the backoff.
-                asked = None
-            if asked:
-                return min(asked, MAX_RETRY_AFTER), asked
-        return self.get_backoff_time(), None
-
-    def get_retry_after(self, response):
-        seconds = super(_Retry, self).get_retry_after(response)
-        if seconds is None:
-            return None
-        return min(seconds, MAX_RETRY_AFTER)
-
-    def sleep(self, response=None):
-        if self.planned_wait is None:
-            super(_Retry, self).sleep(response)
-        elif self.planned_wait > 0:
-            time.sleep(self.planned_wait)
-
-
 def encode_sites(sites):
     """The ``sites`` value as the API expects it: compact JSON text."""
     return json.dumps(sites, separators=(',', ':'))
@@ -280,6 +173,7 @@ class IncoplaxClient:
         except TypeError:
             retry = _Retry(**retry_options)
         retry.budget = self.budget
+        retry.max_retry_after = MAX_RETRY_AFTER
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=max(pool_size, 1))
         self._session.mount('http://', adapter)
         self._session.mount('https://', adapter)

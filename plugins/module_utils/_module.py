@@ -21,7 +21,6 @@ from ansible_collections.incoplax.platform.plugins.module_utils._api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     IncoplaxClient,
-    RetryBudget,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     CONNECTION_ARGUMENT_SPEC,
@@ -31,6 +30,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
 from ansible_collections.incoplax.platform.plugins.module_utils._result import exit as exit_module
+from ansible_collections.incoplax.platform.plugins.module_utils._retry import RetryBudget
 
 
 class IncoplaxModule:

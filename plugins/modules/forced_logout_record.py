@@ -25,7 +25,8 @@ description:
     lines), with O(report_dir) C(forced_logout_evidence_files), and in plan mode C(forced_logout_plan) and
     C(forced_logout_plan_hash). On ansible-core 2.21 and later it sets them with the precedence of
     M(ansible.builtin.set_fact); before 2.21 it returns them as C(ansible_facts), which sets them as host facts
-    (lower precedence than play or role variables; nothing else defines these names).
+    (lower precedence than play or role variables; nothing else defines these names). With O(facts_file=true)
+    (as the role calls it), before ansible-core 2.19 they are handed over in a private file instead, see O(facts_file).
   - Outcome model. C(forced_logout_result.before) and C(forced_logout_result.remaining)
     hold entries when a listing succeeded and are V(null) (unknown) when none did; C(outcome) is V(contained) only
     when nothing failed, nothing of the targets is still open and every target had its sessions closed or had
@@ -129,6 +130,21 @@ options:
   cluster:
     description: Name of the cluster shown in the Markdown evidence and the summary.
     type: str
+  facts_file:
+    description:
+      - How the P(incoplax.platform.forced_logout#role) role takes the facts, cheaply with tens of thousands of session
+        entries. V(true) also sets C(forced_logout_outcome) and C(forced_logout_facts_file).
+      - Before ansible-core 2.19, which deep-copies every host fact on every later task (seconds each at that size),
+        the facts are then not returned; they are written to a new private JSON file (mode C(0600)) in ansible-core's
+        local temporary directory, which C(ansible-playbook) removes when it ends, and its path is returned as the
+        fact C(forced_logout_facts_file), for M(ansible.builtin.include_vars) to set them from (with its precedence,
+        just below M(ansible.builtin.set_fact)). Every string in the file is marked unsafe (never templated), except
+        in the lists of session entries, where only a string holding a C({) is, the only ones that can start a
+        template. When the action fails, the facts are returned as C(ansible_facts) as with V(false).
+      - On ansible-core 2.19 and later the facts are set as with V(false), and C(forced_logout_facts_file) is V(null).
+    type: bool
+    default: false
+    version_added: 1.1.0
 attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
@@ -181,10 +197,27 @@ EXAMPLES = r'''
 
 RETURN = r'''
 ansible_facts:
-  description: The facts set.
+  description:
+    - The facts set. With O(facts_file=true) before ansible-core 2.19, only C(forced_logout_facts_file) (unless the
+      action fails).
   returned: always
   type: dict
   contains:
+    forced_logout_facts_file:
+      description:
+        - With O(facts_file=true), the path of the private JSON file holding the other facts, for
+          M(ansible.builtin.include_vars); V(null) when the facts were set or returned directly.
+      returned: with O(facts_file=true)
+      type: str
+      version_added: 1.1.0
+    forced_logout_outcome:
+      description:
+        - With O(facts_file=true), C(forced_logout_result) without its lists of session entries (C(before), C(closed),
+          C(already_gone), C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
+          (P(incoplax.platform.forced_logout_totals#filter)), cheap to read on any ansible-core.
+      returned: with O(facts_file=true)
+      type: dict
+      version_added: 1.1.0
     forced_logout_result:
       description:
         - The result. Keys C(users), C(domain), C(sites), C(ticket), C(mode), C(check_mode) (true for any dry run),

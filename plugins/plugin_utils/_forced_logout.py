@@ -27,6 +27,8 @@ from collections.abc import Mapping
 
 SUMMARY_FIELDS = ('session_id', 'session_type', 'login', 'site')
 OUTCOMES = ('contained', 'dry_run', 'failed')
+# The keys of forced_logout_result that hold lists of session entries.
+ENTRY_LISTS = ('before', 'closed', 'already_gone', 'spared', 'remaining', 'unverified')
 USERINFO = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@')
 
 
@@ -161,6 +163,11 @@ def report(data):
             'by_site': by_site(closed),
         },
     }
+
+
+def without_entries(result):
+    """forced_logout_result without its lists of session entries: what ``totals`` and a summary read."""
+    return dict((key, value) for key, value in result.items() if key not in ENTRY_LISTS)
 
 
 def counts_sentence(result):

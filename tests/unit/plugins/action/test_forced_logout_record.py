@@ -17,6 +17,8 @@ from unittest import mock
 import pytest
 
 from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
 
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_record as record
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
@@ -214,3 +216,92 @@ def test_warns_about_targets_with_no_open_session():
     result = action().run(task_vars=dict(TASK_VARS, reg_close=dict(CLOSE, not_open=['jdeo'])))
     assert result['warnings'] == ['forced_logout: no open session found for jdeo (a typo, or already logged out?)']
     assert 'warnings' not in action().run(task_vars=dict(TASK_VARS))
+
+
+def test_copies_host_facts_before_2_19_only():
+    assert record.copies_host_facts('2.16.19') and record.copies_host_facts('2.18.0rc1')
+    assert not record.copies_host_facts('2.19.0') and not record.copies_host_facts('2.21.5')
+
+
+def old_core(monkeypatch, tmp_path):
+    """ansible-core before 2.19: no register_host_variables, host facts copied on every task; local tmp in tmp_path."""
+    monkeypatch.setattr(record, 'VariableLayer', None)
+    monkeypatch.setattr(record, 'copies_host_facts', lambda: True)
+    local_tmp = tmp_path / 'local-tmp'
+    local_tmp.mkdir()
+    monkeypatch.setattr(record.C, 'DEFAULT_LOCAL_TMP', str(local_tmp), raising=False)
+    return local_tmp
+
+
+HOSTILE = '{{ 6 * 7 }}'
+
+
+def test_facts_file_before_2_19_hands_the_facts_over_in_a_private_file(tmp_path, monkeypatch):
+    local_tmp = old_core(monkeypatch, tmp_path)
+    close = dict(CLOSE, closed=CLOSE['closed'] + [dict(entry('c1', 'carol'), site=HOSTILE)])
+    plugin = action(report_dir=str(tmp_path / 'ev'), report_name='n', facts_file=True)
+    result = plugin.run(task_vars=dict(TASK_VARS, reg_close=close))
+    # Only the path is a host fact; the file is private, in ansible's local temporary directory.
+    assert list(result['ansible_facts']) == ['forced_logout_facts_file']
+    path = result['ansible_facts']['forced_logout_facts_file']
+    assert os.path.dirname(path) == str(local_tmp) and mode_of(path) == 0o600
+    marked = json.loads(open(path).read())
+    assert sorted(marked) == ['forced_logout_evidence_files', 'forced_logout_outcome', 'forced_logout_result',
+                              'forced_logout_summary']
+    # Every string outside the session entries is marked unsafe; in the entries, those that could start a template.
+    assert marked['forced_logout_result']['domain'] == {'__ansible_unsafe': 'master.domain'}
+    assert marked['forced_logout_result']['users'] == [{'__ansible_unsafe': 'alice'}, {'__ansible_unsafe': 'bob'}]
+    hostile = [e for e in marked['forced_logout_result']['closed'] if e['session_id'] == 'c1'][0]
+    assert hostile['site'] == {'__ansible_unsafe': HOSTILE} and hostile['login'] == 'carol'
+    # What include_vars reads back is the result the evidence holds, and nothing in it is run as a template.
+    loaded = DataLoader().load_from_file(path)
+    facts = plugin_facts(tmp_path, close)
+    for name in ('forced_logout_result', 'forced_logout_outcome'):
+        assert json.loads(json.dumps(loaded[name])) == json.loads(json.dumps(facts[name])), name
+    templated = Templar(loader=DataLoader(), variables={}).template(loaded['forced_logout_result'])
+    assert [e['site'] for e in templated['closed'] if e['session_id'] == 'c1'] == [HOSTILE]
+    assert loaded['forced_logout_outcome'] == _forced_logout.without_entries(loaded['forced_logout_result'])
+    assert 'closed' not in loaded['forced_logout_outcome'] and loaded['forced_logout_outcome']['counts']['closed'] == 3
+
+
+def plugin_facts(tmp_path, close):
+    """The facts the action returns as ansible_facts for the same input (the default hand-over)."""
+    plugin = action(report_dir=str(tmp_path / 'ev2'), report_name='n', facts_file=True)
+    with mock.patch.object(record, 'copies_host_facts', lambda: False):
+        facts = plugin.run(task_vars=dict(TASK_VARS, reg_close=close))['ansible_facts']
+    assert facts.pop('forced_logout_facts_file') is None
+    return facts
+
+
+def test_facts_file_when_host_facts_are_not_copied_returns_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(record, 'VariableLayer', None)
+    monkeypatch.setattr(record, 'copies_host_facts', lambda: False)
+    facts = action(facts_file=True).run(task_vars=dict(TASK_VARS))['ansible_facts']
+    assert facts['forced_logout_facts_file'] is None
+    assert facts['forced_logout_outcome'] == _forced_logout.without_entries(facts['forced_logout_result'])
+
+
+def test_facts_file_on_2_21_sets_them_like_set_fact(tmp_path, monkeypatch):
+    monkeypatch.setattr(record, 'VariableLayer', mock.MagicMock(CACHEABLE_FACT='cacheable', EPHEMERAL_FACT='ephemeral'))
+    plugin = action(facts_file=True)
+    registered = {}
+    plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, dict(variables))
+    plugin.run(task_vars=dict(TASK_VARS))
+    assert registered['ephemeral']['forced_logout_facts_file'] is None
+    assert registered['ephemeral']['forced_logout_outcome']['outcome'] == 'contained'
+
+
+def test_facts_file_when_the_evidence_fails_returns_the_facts(tmp_path, monkeypatch):
+    old_core(monkeypatch, tmp_path)
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a directory')
+    result = action(report_dir=str(blocker / 'sub'), report_name='n', facts_file=True).run(task_vars=dict(TASK_VARS))
+    assert result['failed'] is True
+    assert result['ansible_facts']['forced_logout_result']['counts']['closed'] == 2
+    assert result['ansible_facts']['forced_logout_facts_file'] is None
+
+
+def test_without_facts_file_nothing_changes(tmp_path, monkeypatch):
+    old_core(monkeypatch, tmp_path)
+    facts = action().run(task_vars=dict(TASK_VARS))['ansible_facts']
+    assert sorted(facts) == ['forced_logout_result', 'forced_logout_summary']

@@ -13,7 +13,9 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text import converters
 
+from ansible_collections.incoplax.platform.plugins.module_utils import _result
 from ansible_collections.incoplax.platform.plugins.module_utils._result import may_hold_secret, scrub_when_needed
 
 RESULT = {'closed': [{'session_id': 's1', 'login': 'alice', 'ttl': 40141, 'ok': True, 'none': None}],
@@ -116,3 +118,37 @@ def test_exit_scrubs_a_result_that_holds_the_secret(capsys, monkeypatch, result)
     printed, calls = _exit(capsys, monkeypatch, result)
     assert SECRET not in json.dumps(printed)
     assert len(calls) >= 2 - ('invocation' in result)
+
+
+OLD_JSONIFY = hasattr(converters, '_json_encode_fallback')
+
+
+class _Module:
+    """What quick_jsonify needs of an AnsibleModule: a jsonify method, counted."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def jsonify(self, data):
+        self.calls += 1
+        return basic.jsonify(data)
+
+
+@pytest.mark.parametrize('value', [RESULT, {'a': ('t', 1), 'b': {'c': [None, 1.5, 'ünï']}}, {'s': {1, 2}}])
+def test_quick_jsonify_prints_what_jsonify_prints_without_the_copy(value):
+    module = _Module()
+    expected = module.jsonify(value)
+    _result.quick_jsonify(module)
+    assert module.jsonify(value) == expected
+    # Before 2.19 the original jsonify (and its copy) is skipped; 2.19 and later print without it: left alone.
+    assert module.calls == (1 if OLD_JSONIFY else 2)
+
+
+@pytest.mark.skipif(not OLD_JSONIFY, reason='ansible-core 2.19 and later: quick_jsonify leaves jsonify alone')
+@pytest.mark.parametrize('value', [{'a': b'bytes'}, {b'key': 1}, {'a': [1, (b'x',)]}])
+def test_quick_jsonify_leaves_bytes_to_jsonify(value):
+    module = _Module()
+    expected = module.jsonify(value)
+    _result.quick_jsonify(module)
+    assert module.jsonify(value) == expected
+    assert module.calls == 2
