@@ -31,7 +31,7 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
-from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor, url_secret
 from ansible_collections.incoplax.platform.plugins.module_utils._retry import (
     BACKOFF_MAX,
     DEFAULT_RETRY_BUDGET,
@@ -137,13 +137,6 @@ def _strip_userinfo(url):
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip('/'), '', ''))
 
 
-def _url_password(url):
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
-
-
 class IncoplaxClient:
     """One pooled, authenticated connection to one platform.
 
@@ -155,7 +148,7 @@ class IncoplaxClient:
                  ca_path=None, timeout=30, retries=3, pool_size=10, retry_budget=DEFAULT_RETRY_BUDGET,
                  caller=None, redactor=None, budget=None):
         self.redactor = redactor or Redactor(token=token, username=username, password=password,
-                                             extra=[_url_password(url)])
+                                             extra=[url_secret(url)])
         self.base_url = _strip_userinfo(url)
         self.timeout = timeout
         # The account these credentials belong to (login or user id), when known; None otherwise.

@@ -137,9 +137,11 @@ def check_url(url):
                              'https://platform.example.com or https://[2001:db8::1]:8443' % (shown, problem))
     if not host:
         raise ParameterError('url: %r has no host name; for example https://platform.example.com' % shown)
-    if '@' in parts.netloc:
+    # Any '@' after the scheme, not only in what a parser takes for the host part: a password holding '/' moves the
+    # '@' into the path for urlsplit. An '@' that really belongs in a path is written %40.
+    if '@' in url.partition('://')[2]:
         raise ParameterError('url: %r holds credentials before the host (user:password@); remove them and give '
-                             'them as username and password (or token)' % shown)
+                             'them as username and password (or token); an @ in a path is written %%40' % shown)
 
 
 def check_connection_params(params):

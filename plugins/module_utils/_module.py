@@ -28,7 +28,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     check_connection_params,
 )
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxError
-from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor
+from ansible_collections.incoplax.platform.plugins.module_utils._redact import Redactor, url_secret
 from ansible_collections.incoplax.platform.plugins.module_utils._result import exit as exit_module
 from ansible_collections.incoplax.platform.plugins.module_utils._retry import RetryBudget
 
@@ -50,9 +50,14 @@ class IncoplaxModule:
             required_by=required_by or {},
         )
         self.params = self.ansible.params
+        # A password written into url is a secret like the password option: AnsibleModule masks it in every result
+        # (invocation.module_args included, which ansible-core before 2.21 prints), and so does the redactor.
+        secret_in_url = url_secret(self.params['url'])
+        if secret_in_url:
+            self.ansible.no_log_values.add(secret_in_url)
         # Built once from the credentials; the clients of this run share it, and run() applies it to the result.
         self.redactor = Redactor(token=self.params['token'], username=self.params['username'],
-                                 password=self.params['password'])
+                                 password=self.params['password'], extra=[secret_in_url])
         # One budget of waits before retries for the whole module run, whichever client spends it.
         self.budget = RetryBudget(self.params['retry_budget'])
         if not HAS_REQUESTS:

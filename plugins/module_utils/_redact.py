@@ -119,6 +119,22 @@ def _choose_mask(secrets):
     return chr(code) * MASK_LENGTH
 
 
+def url_secret(url):
+    """The secret of credentials written into a URL (``scheme://user:password@host``), or None.
+
+    Everything from ``://`` to the LAST ``@`` is taken as credentials, as the URL check masks it: a password may
+    hold ``/``, ``?``, ``#`` or ``@``, which would end the authority for a URL parser. The part after the first
+    ``:`` is the password; without a ``:`` the whole part is secret (a token written as the user).
+    """
+    if not isinstance(url, str):
+        return None
+    dummy, separator, rest = url.partition('://')
+    if not separator or '@' not in rest:
+        return None
+    userinfo = rest.rpartition('@')[0]
+    return (userinfo.partition(':')[2] if ':' in userinfo else userinfo) or None
+
+
 class Redactor:
     """Replaces every known form of every credential with a mask (``********``).
 

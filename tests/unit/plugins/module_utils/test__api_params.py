@@ -113,6 +113,7 @@ def test_other_connection_mistakes(params, fragment):
     ('https://plat form.example', 'contains whitespace or a control character'),
     ('ftp://platform.example', 'must start with https://'),
     ('https://user:pw-S3cr3t@platform.example', 'holds credentials before the host'),
+    ('https://platform.example/p@th', 'an @ in a path is written %40'),
     ('http://user:pw-S3cr3t@[::1', 'is not a valid URL'),
 ])
 def test_bad_urls_are_refused_naming_url(url, fragment):

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.incoplax.platform.plugins.module_utils import _api
+from ansible_collections.incoplax.platform.plugins.module_utils import _api, _redact
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import IncoplaxApiError
 from ansible_collections.incoplax.platform.plugins.module_utils._redact import MASK, Redactor, basic_credentials
 
@@ -241,3 +241,17 @@ def test_redaction_is_idempotent_on_any_text(secret, text):
     assert redactor.redact(once) == once
     assume(secret not in text)
     assert not leaked(once, {secret, secret[::-1]})
+
+
+@pytest.mark.parametrize('url, secret', [
+    ('https://platform.example.com', None),
+    ('https://platform.example.com/p@th', 'platform.example.com/p'),  # refused by the URL check anyway
+    ('https://ops:s3cret@platform.example.com', 's3cret'),
+    ('http://ops\u00e4dmin:p\u00e4/ss"w\u00f6rd \u20ac-S3cr3t@127.0.0.1:39821', 'p\u00e4/ss"w\u00f6rd \u20ac-S3cr3t'),
+    ('https://u:p@ss@host', 'p@ss'),
+    ('https://TOKEN123@host/x', 'TOKEN123'),
+    ('https://@host', None),
+    (None, None),
+])
+def test_url_secret_is_everything_after_the_user_up_to_the_last_at(url, secret):
+    assert _redact.url_secret(url) == secret
