@@ -8,7 +8,7 @@
 Shared by the forced_logout_record action and the collection's filters. Python rather than Jinja because a
 containment of a thousand accounts handles tens of thousands of session entries.
 
-Outcome model (docs/security.md): ``before`` and ``remaining`` are lists when a listing succeeded and None
+Outcome model (docs/docsite/rst/security.rst): ``before`` and ``remaining`` are lists when a listing succeeded and None
 (unknown) when none did; sessions are counted as distinct ids (``closed``), API entries separately
 (``entries``: an id listed as http and websocket is one session and two entries).
 
