@@ -269,8 +269,10 @@ def test_bad_input_fails_before_any_request(api, run_playbook, tmp_path):
         ('empty privileged name', dict(good, session_audit_privileged_users=['admin', ' ']), 'session_audit_privileged_users'),
         ('nested privileged list', dict(good, session_audit_privileged_users=[['admin', 'root']]),
          'session_audit_privileged_users: element 1 is a list (admin, root)'),
+        # ansible-core before 2.19 refuses it in its own role argument check, with its own words.
         ('null privileged name', dict(good, session_audit_privileged_users=['admin', None]),
-         'session_audit_privileged_users: element 2 is null'),
+         ('session_audit_privileged_users: element 2 is null',
+          "Elements value for option 'session_audit_privileged_users' is of type <class 'NoneType'>")),
         ('unknown connection option', dict(good, incoplax_connection=dict(connection(api), proxy='x')), 'proxy'),
         ('connection timeout not a number', dict(good, incoplax_connection=dict(connection(api), timeout='soon')), 'timeout'),
         ('sites a number', dict(good, session_audit_sites=5), 'sites'),
@@ -289,7 +291,7 @@ def test_bad_input_fails_before_any_request(api, run_playbook, tmp_path):
     assert run.rc == 0, run.describe()
     for name, _settings, expected in cases:
         msg = run.result('failed %s' % name)['msg']
-        assert expected in msg, (name, msg)
+        assert any(words in msg for words in ((expected,) if isinstance(expected, str) else expected)), (name, msg)
         # The module checks the sites scope itself, before its request; the role checks the rest before listing.
         assert msg.startswith('List the open web sessions') == name.startswith('sites'), (name, msg)
     assert 'is of type' in run.result('failed limit not a number')['msg']
