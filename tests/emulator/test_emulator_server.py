@@ -190,7 +190,7 @@ def test_tls(start_emulator, tmp_path):
     openssl = shutil.which('openssl')
     if openssl is None:
         print('openssl CLI not found: cannot make a self-signed certificate')
-        pytest.skip('openssl CLI not found: cannot make a self-signed certificate')
+        pytest.fail('the openssl command is needed to make the test certificate')
     cert, key = tmp_path / 'cert.pem', tmp_path / 'key.pem'
     subprocess.run([openssl, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
                     '-keyout', str(key), '-out', str(cert), '-days', '1', '-subj', '/CN=127.0.0.1',

@@ -144,11 +144,19 @@ def test_quick_jsonify_prints_what_jsonify_prints_without_the_copy(value):
     assert module.calls == (1 if OLD_JSONIFY else 2)
 
 
-@pytest.mark.skipif(not OLD_JSONIFY, reason='ansible-core 2.19 and later: quick_jsonify leaves jsonify alone')
+def _printed(jsonify, value):
+    """What ``jsonify`` prints for ``value``, or TypeError when it cannot (bytes keys on ansible-core 2.19+)."""
+    try:
+        return jsonify(value)
+    except TypeError:
+        return TypeError
+
+
 @pytest.mark.parametrize('value', [{'a': b'bytes'}, {b'key': 1}, {'a': [1, (b'x',)]}])
 def test_quick_jsonify_leaves_bytes_to_jsonify(value):
+    # Before 2.19 the quick path hands bytes back to the original jsonify; 2.19 and later keep the original anyway.
     module = _Module()
-    expected = module.jsonify(value)
+    expected = _printed(module.jsonify, value)
     _result.quick_jsonify(module)
-    assert module.jsonify(value) == expected
+    assert _printed(module.jsonify, value) == expected
     assert module.calls == 2
