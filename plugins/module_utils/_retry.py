@@ -54,6 +54,12 @@ class RetryBudget:
             self.spent += wait
             return True
 
+    def renew(self):
+        """The whole budget again: for a client that lives longer than one run (the ws_sessions event source)."""
+        with self._lock:
+            self.spent = 0.0
+            self.exhausted = False
+
 
 class RetryBudgetSpent(Exception):
     """A retry refused because its wait does not fit in the budget; ``reason`` is the error retried, if any."""

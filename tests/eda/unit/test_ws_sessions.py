@@ -256,3 +256,22 @@ async def test_the_real_client_is_built_from_the_connection_options(monkeypatch)
         assert client._session.headers['Authorization'] == 'Bearer from-env'  # pylint: disable=protected-access
     finally:
         client.close()
+
+
+class Budget:
+    """Counts renewals, as RetryBudget.renew is called."""
+
+    def __init__(self):
+        self.renewals = 0
+
+    def renew(self):
+        self.renewals += 1
+
+
+@pytest.mark.asyncio
+async def test_each_poll_gets_the_whole_retry_budget(monkeypatch):
+    fake = FakeClient([[], [entry('s1')], RuntimeError('down')])
+    fake.budget = Budget()
+    monkeypatch.setattr(ws_sessions, 'client_factory', lambda connection: fake)
+    await ws_sessions.main(asyncio.Queue(), dict(BASE_ARGS, max_polls=3))
+    assert fake.budget.renewals == 3 and len(fake.calls) == 3

@@ -319,6 +319,10 @@ async def main(queue: asyncio.Queue[Any], args: dict[str, Any]) -> None:
     try:
         while True:
             delay = settings['interval']
+            # Each poll gets the whole retry budget: a source runs for days, its client's budget is for one listing.
+            budget = getattr(client, 'budget', None)
+            if budget is not None:
+                budget.renew()
             try:
                 entries = await asyncio.to_thread(client.list_sessions, settings['sites'])
             except asyncio.CancelledError:
