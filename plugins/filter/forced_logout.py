@@ -13,11 +13,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
 
 
+# ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
+WHOLE_NUMBER = re.compile(r'^\s*-?[0-9]+\s*$')
 # (variable, lowest value, what it is) of the role's whole-number settings.
 NUMBERS = (
     ('forced_logout_sweeps', 1, 'the number of passes'),
@@ -36,8 +40,8 @@ def _whole_number(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip('-').isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and WHOLE_NUMBER.match(value):
+        return int(value)
     return None
 
 
