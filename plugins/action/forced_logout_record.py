@@ -18,38 +18,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import getpass
-import json
-import os
-import re
-import tempfile
-import time
-
 from collections.abc import Mapping
 
-from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
-from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
-
-try:  # ansible-core 2.21 and later: actions may set facts with set_fact precedence
-    from ansible.plugins.action import VariableLayer
-except ImportError:
-    VariableLayer = None
-
-RESULT_FACT = 'forced_logout_result'
-FILES_FACT = 'forced_logout_evidence_files'
-SUMMARY_FACT = 'forced_logout_summary'
-PLAN_FACT = 'forced_logout_plan'
-PLAN_HASH_FACT = 'forced_logout_plan_hash'
-OUTCOME_FACT = 'forced_logout_outcome'
-FACTS_FILE_FACT = 'forced_logout_facts_file'
-# Lists of session entries (from the platform, tens of thousands at scale) in the result and the plan.
-ENTRY_LISTS = frozenset(_forced_logout.ENTRY_LISTS + ('sessions',))
-AWX_VARS = (('awx_job_id', 'tower_job_id'), ('awx_job_template_name', 'tower_job_template_name'),
-            ('awx_user_name', 'tower_user_name'))
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
 
 ARGUMENT_SPEC = dict(
     close_var=dict(type='str', required=True),
@@ -77,77 +51,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def can_set_facts(action):
-    """Whether this ansible-core lets an action other than set_fact set facts at set_fact precedence (2.21+)."""
-    return VariableLayer is not None and hasattr(action, 'register_host_variables')
-
-
-def copies_host_facts(version=ANSIBLE_CORE_VERSION):
-    """Whether this ansible-core deep-copies (wrap_var) every host fact on every task: before 2.19."""
-    return tuple(int(part) for part in re.findall(r'\d+', version)[:2]) < (2, 19)
-
-
-def collection_version():
-    """The collection's version: MANIFEST.json when installed, galaxy.yml in a source tree, else None."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        with open(os.path.join(root, 'MANIFEST.json')) as stream:
-            return json.load(stream)['collection_info']['version']
-    except (IOError, OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        with open(os.path.join(root, 'galaxy.yml')) as stream:
-            for line in stream:
-                if line.startswith('version:'):
-                    return line.split(':', 1)[1].strip().strip('\'"') or None
-    except (IOError, OSError):
-        pass
-    return None
-
-
-def operator(task_vars):
-    """Who ran it: the controller user, and the AWX job, template and launching user when AWX says so."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # pylint: disable=broad-except  # no user name is not an error worth failing the record
-        user = None
-    found = {'user': user}
-    for name, old_name in AWX_VARS:
-        value = task_vars.get(name, task_vars.get(old_name))
-        if value is not None and value != '':
-            found[name] = value
-    return found
-
-
-def unsafe_marked(value, every=True):
-    """``value`` for a JSON file that include_vars reads, with strings marked unsafe (``__ansible_unsafe``).
-
-    Data read from a vars file is trusted as a template; text that came from the platform must not be. Every
-    string is marked, except in lists of session entries, where only a string holding a ``{`` is (without one
-    no template can start, and marking 100,000 entries would double the file and the time to read it).
-    """
-    if isinstance(value, str):
-        return {'__ansible_unsafe': value} if every or '{' in value else value
-    if isinstance(value, Mapping):
-        return dict((key, unsafe_marked(item, every and key not in ENTRY_LISTS)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [unsafe_marked(item, every) for item in value]
-    return value
-
-
-def write_facts_file(facts):
-    """The facts in a new private JSON file (0600) in ansible-core's local temporary directory, which
-    ansible-playbook removes when it ends; its path."""
-    fd, path = tempfile.mkstemp(prefix='forced_logout_facts-', suffix='.json', dir=C.DEFAULT_LOCAL_TMP)
-    with os.fdopen(fd, 'w') as stream:
-        stream.write(json.dumps(unsafe_marked(facts), separators=(',', ':')))  # dumps: the C encoder
-    return path
-
-
-def utc_stamp(now=None):
-    return time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
-
-
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -172,31 +75,6 @@ class ActionModule(ActionBase):
         """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
         return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
 
-    def _write(self, args, report, plan):
-        """Write the run's new evidence files and append the ledger record; returns the files fact."""
-        directory = os.path.expanduser(os.path.expandvars(args['report_dir']))
-        base = _evidence.safe_name(args['report_name'])
-        contents = {'json': _forced_logout.evidence_json(report),
-                    'md': _forced_logout.evidence_markdown(report, args['cluster'])}
-        if plan is not None:
-            contents['plan.json'] = json.dumps(plan, indent=2, sort_keys=True) + '\n'
-        _evidence.make_dirs(directory)
-        paths, digests = _evidence.write_new(directory, base, utc_stamp(), contents)
-        ledger = os.path.join(directory, '%s.ledger.jsonl' % base)
-        record, record_sha = _evidence.append_record(ledger, {
-            'ticket': report['ticket'], 'name': base, 'recorded_at': report['finished_at'], 'mode': report['mode'],
-            'dry_run': report['check_mode'], 'outcome': report['outcome'], 'counts': report['counts'],
-            'platform': report['platform'], 'caller': report['caller'], 'operator': report['operator'],
-            'files': {('markdown' if ext == 'md' else 'plan' if ext == 'plan.json' else ext):
-                      {'name': os.path.basename(path), 'sha256': digests[ext]} for ext, path in paths.items()},
-        })
-        # The fact names the files under report_dir as given (~ and $VARS as written).
-        shown = {('markdown' if ext == 'md' else 'plan' if ext == 'plan.json' else ext):
-                 '%s/%s' % (args['report_dir'].rstrip('/') or '/', os.path.basename(path)) for ext, path in paths.items()}
-        shown.update(ledger='%s/%s' % (args['report_dir'].rstrip('/') or '/', os.path.basename(ledger)),
-                     ledger_run=record['run'], ledger_record_sha256=record_sha)
-        return shown
-
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -206,60 +84,11 @@ class ActionModule(ActionBase):
         if args['report_dir'] and not args['report_name']:
             raise AnsibleActionFail('forced_logout_record: report_name is required with report_dir')
         dry_run = args['dry_run'] or args['mode'] == 'plan' or self._in_check_mode()
-        close = self._stored(task_vars, args['close_var'], dict)
-        try:
-            report = _forced_logout.report({
-                'close': close,
-                'verify': self._stored(task_vars, args['verify_var'], dict),
-                'last_sweep': self._stored(task_vars, args['last_sweep_var'], dict),
-                'swept': self._stored(task_vars, args['swept_var'], list),
-                'users': args['users'], 'domain': args['domain'], 'sites': args['sites'], 'ticket': args['ticket'],
-                'mode': args['mode'], 'dry_run': dry_run, 'started_at': args['started_at'],
-                'finished_at': args['finished_at'], 'protected_users': args['protected_users'], 'passes': args['passes'],
-                'failure': args['failure'], 'platform': args['platform'], 'caller': args['caller'],
-                'operator': operator(task_vars),
-                'versions': {'collection': collection_version(), 'ansible_core': ANSIBLE_CORE_VERSION},
-            })
-            plan = None
-            if args['mode'] == 'plan' and report['outcome'] != 'failed':
-                plan = _forced_logout.plan(close, args['users'], args['domain'], args['protected_users'],
-                                           args['max_sessions'], args['started_at'])
-        except _forced_logout.OutcomeError as exc:
-            raise AnsibleActionFail('forced_logout_record: %s' % exc)
-        facts = {RESULT_FACT: report}
-        if plan is not None:
-            facts.update({PLAN_FACT: plan, PLAN_HASH_FACT: _forced_logout.plan_hash(plan)})
-        failed = None
-        files = None
-        if args['report_dir']:
-            try:
-                files = self._write(args, report, plan)
-            except OSError as exc:
-                failed = 'forced_logout_record: cannot write the evidence in %s: %s' % (args['report_dir'], exc)
-            else:
-                facts[FILES_FACT] = files
-        facts[SUMMARY_FACT] = _forced_logout.summary(report, files, args['cluster'])
-        if args['facts_file']:
-            facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
-            facts[FACTS_FILE_FACT] = None
-        if can_set_facts(self):
-            # Set like set_fact does (never cached as host facts).
-            self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
-            self.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
-        elif args['facts_file'] and not failed and copies_host_facts():
-            # Host facts are deep-copied on every later task: the role sets them with include_vars instead.
-            try:
-                # Not the path itself: include_vars would set it at a precedence above the next run's host fact.
-                facts = {FACTS_FILE_FACT: write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))}
-            except (OSError, TypeError, ValueError) as exc:
-                result['warnings'] = ['forced_logout_record: facts returned as ansible_facts, no facts file: %s' % exc]
-        # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
-        result['ansible_facts'] = facts
+        steps = {'close': self._stored(task_vars, args['close_var'], dict),
+                 'verify': self._stored(task_vars, args['verify_var'], dict),
+                 'last_sweep': self._stored(task_vars, args['last_sweep_var'], dict),
+                 'swept': self._stored(task_vars, args['swept_var'], list),
+                 'failure': args['failure']}
+        result = record(self, args, steps, dry_run, task_vars, result)
         result['changed'] = False
-        if report['not_open']:
-            # Shown at default verbosity: a typo in an account name must not pass for a containment.
-            result.setdefault('warnings', []).append('forced_logout: no open session found for %s (a typo, or already '
-                                                     'logged out?)' % ', '.join(report['not_open']))
-        if failed:
-            result.update(failed=True, msg=failed)
         return result

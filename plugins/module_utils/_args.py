@@ -51,13 +51,44 @@ CONNECTION_CONSTRAINTS = dict(
     required_one_of=[('token', 'username')],
 )
 
+FILTER_KEYS = ('login', 'user_id', 'domain', 'session_id', 'session_type')
+SESSION_TYPES = ('http', 'websocket')
+
+# ws_session's own options (IncoplaxModule adds the connection options), also validated on the controller by the
+# forced_logout_run action, which runs the same close in its own process.
+CLOSE_ARGUMENT_SPEC = dict(
+    state=dict(type='str', default='absent', choices=['absent']),
+    # Elements are raw so that a nested list or a null reaches the module's own check, which refuses it,
+    # instead of Ansible's conversion to a string such as "['alice', 'bob']".
+    session_id=dict(type='list', elements='raw'),
+    user=dict(type='list', elements='raw'),
+    domain=dict(type='str'),
+    match=dict(type='dict', options=dict(
+        login=dict(type='list', elements='raw'),
+        user_id=dict(type='list', elements='raw'),
+        domain=dict(type='list', elements='raw'),
+        session_id=dict(type='list', elements='raw'),
+        session_type=dict(type='list', elements='str', choices=list(SESSION_TYPES)),
+        site=dict(type='list', elements='raw'),
+    )),
+    protected_users=dict(type='list', elements='raw', default=[]),
+    sites=dict(type='raw'),
+    concurrency=dict(type='int', default=8),
+    max_sessions=dict(type='int'),
+    wait=dict(type='bool', default=True),
+    wait_timeout=dict(type='int', default=30),
+)
+
+CLOSE_CONSTRAINTS = dict(
+    mutually_exclusive=[('session_id', 'user', 'match')],
+    required_one_of=[('session_id', 'user', 'match')],
+    required_by={'user': 'domain'},
+)
+
 SITES_KEYWORDS = ('all', 'current')
 
 SITES_HELP = ("use 'all', 'current', one site name, or a non-empty list of site names, "
               "for example sites: [central, east]")
-
-FILTER_KEYS = ('login', 'user_id', 'domain', 'session_id', 'session_type')
-SESSION_TYPES = ('http', 'websocket')
 
 
 def _is_clean_name(value):

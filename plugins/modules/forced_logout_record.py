@@ -13,10 +13,11 @@ module: forced_logout_record
 short_description: Assemble the forced_logout role's result and write its append-only evidence, on the controller
 version_added: 1.0.0
 description:
-  - The last step of the P(incoplax.platform.forced_logout#role) role, as one action on the controller. It reads the
-    registered results of the role's M(incoplax.platform.ws_session) tasks, builds the C(forced_logout_result)
-    fact, and, with O(report_dir), writes the JSON and Markdown evidence as new files and appends the ticket's
-    ledger.
+  - The record of a forced logout, as one action on the controller, for a playbook that runs the
+    M(incoplax.platform.ws_session) passes as its own tasks. It reads their registered results, builds the
+    C(forced_logout_result) fact, and, with O(report_dir), writes the JSON and Markdown evidence as new files and
+    appends the ticket's ledger. The P(incoplax.platform.forced_logout#role) role runs the passes and this record in
+    one step, M(incoplax.platform.forced_logout_run), which keeps the sessions in memory between them.
   - The registered results are read from the variables named in O(close_var), O(verify_var), O(last_sweep_var)
     and O(swept_var), as they are stored, instead of being passed as templated arguments. A containment of a
     thousand accounts holds tens of thousands of session entries, which ansible-core 2.19 and later would

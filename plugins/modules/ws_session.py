@@ -343,40 +343,13 @@ caller:
   type: str
 '''
 
-from ansible_collections.incoplax.platform.plugins.module_utils._args import SESSION_TYPES
+from ansible_collections.incoplax.platform.plugins.module_utils._args import CLOSE_ARGUMENT_SPEC, CLOSE_CONSTRAINTS
 from ansible_collections.incoplax.platform.plugins.module_utils._close import close_sessions
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxModule
 
 
 def main():
-    module = IncoplaxModule(
-        argument_spec=dict(
-            state=dict(type='str', default='absent', choices=['absent']),
-            # Elements are raw so that a nested list or a null reaches the module's own check, which refuses it,
-            # instead of Ansible's conversion to a string such as "['alice', 'bob']".
-            session_id=dict(type='list', elements='raw'),
-            user=dict(type='list', elements='raw'),
-            domain=dict(type='str'),
-            match=dict(type='dict', options=dict(
-                login=dict(type='list', elements='raw'),
-                user_id=dict(type='list', elements='raw'),
-                domain=dict(type='list', elements='raw'),
-                session_id=dict(type='list', elements='raw'),
-                session_type=dict(type='list', elements='str', choices=list(SESSION_TYPES)),
-                site=dict(type='list', elements='raw'),
-            )),
-            protected_users=dict(type='list', elements='raw', default=[]),
-            sites=dict(type='raw'),
-            concurrency=dict(type='int', default=8),
-            max_sessions=dict(type='int'),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=30),
-        ),
-        supports_check_mode=True,
-        mutually_exclusive=[('session_id', 'user', 'match')],
-        required_one_of=[('session_id', 'user', 'match')],
-        required_by={'user': 'domain'},
-    )
+    module = IncoplaxModule(argument_spec=CLOSE_ARGUMENT_SPEC, supports_check_mode=True, **CLOSE_CONSTRAINTS)
     module.run(close_sessions)
 
 

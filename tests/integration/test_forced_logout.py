@@ -298,7 +298,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert_posts(api, ['alice', BOB_ID, 'carol'])
     assert state['counters']['DELETE'] == 0
     # Only the one bulk close reports a change; the evidence never does.
-    assert changed_actions(run) == ['incoplax.platform.ws_session']
+    assert changed_actions(run) == ['incoplax.platform.forced_logout_run']
 
     result = run.result('Show the result')['forced_logout_result']
     assert result == fact(run)

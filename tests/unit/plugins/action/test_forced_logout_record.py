@@ -21,7 +21,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_record as record
-from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
+from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout, _record
 from incoplax_testing import cast  # pylint: disable=import-error
 
 # Entries as the results the evidence is made of carry them: no domain or user id, a ttl of 10 s.
@@ -126,7 +126,7 @@ def test_plan_mode_sets_and_writes_the_plan(tmp_path):
 
 def test_sets_the_facts_like_set_fact_when_the_core_can(tmp_path, monkeypatch):
     layers = mock.MagicMock(CACHEABLE_FACT='cacheable', EPHEMERAL_FACT='ephemeral')
-    monkeypatch.setattr(record, 'VariableLayer', layers)
+    monkeypatch.setattr(_record, 'VariableLayer', layers)
     plugin = action(report_dir=str(tmp_path), report_name='n')
     registered = {}
     plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, variables)
@@ -139,7 +139,7 @@ def test_sets_the_facts_like_set_fact_when_the_core_can(tmp_path, monkeypatch):
 
 
 def test_before_2_21_returns_the_facts_as_ansible_facts(tmp_path, monkeypatch):
-    monkeypatch.setattr(record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'VariableLayer', None)
     plugin = action(report_dir=str(tmp_path), report_name='n')
     result = plugin.run(task_vars=dict(TASK_VARS))
     plugin.register_host_variables.assert_not_called()
@@ -154,7 +154,7 @@ def test_context_who_where_what(monkeypatch):
     assert report['caller'] == 'svc'
     assert report['operator']['awx_job_id'] == 42 and report['operator']['awx_user_name'] == 'jane'
     assert report['operator']['awx_job_template_name'] == 'Incoplax forced logout' and report['operator']['user']
-    assert report['versions']['collection'] and report['versions']['ansible_core'] == record.ANSIBLE_CORE_VERSION
+    assert report['versions']['collection'] and report['versions']['ansible_core'] == _record.ANSIBLE_CORE_VERSION
     # The module's own caller wins.
     report = facts_of(action(caller='svc').run(task_vars=dict(TASK_VARS, reg_close=dict(CLOSE, caller='admin'))))
     assert report['forced_logout_result']['caller'] == 'admin'
@@ -219,17 +219,17 @@ def test_warns_about_targets_with_no_open_session():
 
 
 def test_copies_host_facts_before_2_19_only():
-    assert record.copies_host_facts('2.16.19') and record.copies_host_facts('2.18.0rc1')
-    assert not record.copies_host_facts('2.19.0') and not record.copies_host_facts('2.21.5')
+    assert _record.copies_host_facts('2.16.19') and _record.copies_host_facts('2.18.0rc1')
+    assert not _record.copies_host_facts('2.19.0') and not _record.copies_host_facts('2.21.5')
 
 
 def old_core(monkeypatch, tmp_path):
     """ansible-core before 2.19: no register_host_variables, host facts copied on every task; local tmp in tmp_path."""
-    monkeypatch.setattr(record, 'VariableLayer', None)
-    monkeypatch.setattr(record, 'copies_host_facts', lambda: True)
+    monkeypatch.setattr(_record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'copies_host_facts', lambda: True)
     local_tmp = tmp_path / 'local-tmp'
     local_tmp.mkdir()
-    monkeypatch.setattr(record.C, 'DEFAULT_LOCAL_TMP', str(local_tmp), raising=False)
+    monkeypatch.setattr(_record.C, 'DEFAULT_LOCAL_TMP', str(local_tmp), raising=False)
     return local_tmp
 
 
@@ -267,22 +267,22 @@ def test_facts_file_before_2_19_hands_the_facts_over_in_a_private_file(tmp_path,
 def plugin_facts(tmp_path, close):
     """The facts the action returns as ansible_facts for the same input (the default hand-over)."""
     plugin = action(report_dir=str(tmp_path / 'ev2'), report_name='n', facts_file=True)
-    with mock.patch.object(record, 'copies_host_facts', lambda: False):
+    with mock.patch.object(_record, 'copies_host_facts', lambda: False):
         facts = plugin.run(task_vars=dict(TASK_VARS, reg_close=close))['ansible_facts']
     assert facts.pop('forced_logout_facts_file') is None
     return facts
 
 
 def test_facts_file_when_host_facts_are_not_copied_returns_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(record, 'VariableLayer', None)
-    monkeypatch.setattr(record, 'copies_host_facts', lambda: False)
+    monkeypatch.setattr(_record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'copies_host_facts', lambda: False)
     facts = action(facts_file=True).run(task_vars=dict(TASK_VARS))['ansible_facts']
     assert facts['forced_logout_facts_file'] is None
     assert facts['forced_logout_outcome'] == _forced_logout.without_entries(facts['forced_logout_result'])
 
 
 def test_facts_file_on_2_21_sets_them_like_set_fact(tmp_path, monkeypatch):
-    monkeypatch.setattr(record, 'VariableLayer', mock.MagicMock(CACHEABLE_FACT='cacheable', EPHEMERAL_FACT='ephemeral'))
+    monkeypatch.setattr(_record, 'VariableLayer', mock.MagicMock(CACHEABLE_FACT='cacheable', EPHEMERAL_FACT='ephemeral'))
     plugin = action(facts_file=True)
     registered = {}
     plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, dict(variables))

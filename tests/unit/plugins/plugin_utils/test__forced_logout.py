@@ -12,7 +12,10 @@ import json
 
 import pytest
 
+from hypothesis import given, settings, strategies as st
+
 from ansible_collections.incoplax.platform.plugins.plugin_utils._forced_logout import (
+    ENTRY_LISTS,
     OutcomeError,
     evidence_json,
     evidence_markdown,
@@ -221,3 +224,24 @@ def test_totals_ok_when_every_cluster_is_contained():
 def test_totals_of_a_dry_run_are_ok_and_marked():
     result = totals({'a': report(data(dry_run=True))})
     assert result['ok'] is True and result['check_mode'] is True
+
+
+JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                           max_leaves=8)
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.sampled_from(ENTRY_LISTS + ('counts', 'failure', 'users')) | st.text(),
+                       st.lists(st.dictionaries(st.text(), JSON_VALUES, max_size=4), max_size=4) | JSON_VALUES, max_size=6))
+def test_json_evidence_holds_any_result_whatever_its_text(result):
+    """Whatever the platform put in an entry (newlines, quotes, '}, {', any character), the evidence reads back as
+    the result, with each entry of a list of entries on one line of its own."""
+    text = evidence_json(result)
+    assert json.loads(text) == json.loads(json.dumps(result))
+    lines = text.splitlines()
+    for key in ENTRY_LISTS:
+        if isinstance(result.get(key), list) and result[key]:
+            start = lines.index('  %s: [' % json.dumps(key))
+            assert [json.loads(line.strip().rstrip(',')) for line in lines[start + 1:start + 1 + len(result[key])]] == \
+                json.loads(json.dumps(result[key]))

@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Contributors to the incoplax.platform collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action behind incoplax.platform.forced_logout_run: the forced_logout role's containment in one step, on the controller.
+
+Why one action: the close, the sweeps and the verification hand tens of thousands of session entries from step
+to step. As module tasks, each step started a Python process, and ansible-core decoded, registered (templated
+value by value on 2.19 and later), deep-copied (before 2.19) and handed each result to the callbacks, for seconds
+per step at a thousand accounts (docs/docsite/rst/performance.rst). Here the steps run the same code as
+incoplax.platform.ws_session (plugins/module_utils/_close.py) in this process, their results stay in memory, and
+only the record leaves it.
+
+The role's work runs on the controller (its plays use ``connection: local``): the requests go from the controller,
+with the task's ``environment`` applied as a module would see it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.incoplax.platform.plugins.module_utils._args import (
+    CLOSE_ARGUMENT_SPEC,
+    CLOSE_CONSTRAINTS,
+    CONNECTION_ARGUMENT_SPEC,
+)
+from ansible_collections.incoplax.platform.plugins.module_utils._close import close_sessions
+from ansible_collections.incoplax.platform.plugins.module_utils._errors import ParameterError
+from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxRun
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
+
+# The steps, named as the role's tasks were: a failure is recorded as "<step>: <message>".
+PLAN_STEP = 'Work out what would be closed, for the plan'
+CLOSE_STEP = 'Close every session of the targets in one bulk call'
+SWEEP_STEP = 'Close sessions of the targets that came back, pass %d'
+VERIFY_STEP = 'Verify - look for target sessions still open'
+
+# The action's own options; the connection options (CONNECTION_ARGUMENT_SPEC) come beside them, from the task,
+# module_defaults or the INCOPLAX_* environment, and are validated as the close module validates them.
+ARGUMENT_SPEC = dict(
+    users=dict(type='list', elements='str', required=True),
+    domain=dict(type='str', required=True),
+    sites=dict(type='raw', default='all'),
+    protected_users=dict(type='list', elements='str', default=[]),
+    max_sessions=dict(type='int'),
+    concurrency=dict(type='int', default=16),
+    wait_timeout=dict(type='int', default=30),
+    sweeps=dict(type='int', default=1),
+    sweep_interval=dict(type='float', default=10),
+    mode=dict(type='str', default='run', choices=['run', 'plan', 'apply']),
+    ticket=dict(type='str'),
+    started_at=dict(type='str'),
+    failure=dict(type='str'),
+    report_dir=dict(type='str'),
+    report_name=dict(type='str'),
+    cluster=dict(type='str'),
+    facts_file=dict(type='bool', default=False),
+)
+
+
+def utc_now():
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+
+
+class Steps:
+    """The steps of one containment and what each returned; the first failure ends them."""
+
+    def __init__(self, close_args, diff_mode):
+        self.close_args = close_args
+        self.diff_mode = diff_mode
+        self.found = {'close': {}, 'verify': {}, 'last_sweep': {}, 'swept': [], 'failure': None}
+        self.warnings = []
+        self.changed = False
+        self.caller = None
+        self.url = None
+
+    def run(self, name, check_mode):
+        """The result of one close (in check mode: what it would close), or None once a step failed."""
+        try:
+            run = IncoplaxRun.from_args(self.close_args, CLOSE_ARGUMENT_SPEC, CLOSE_CONSTRAINTS,
+                                        check_mode=check_mode, diff_mode=self.diff_mode)
+        except ParameterError as exc:
+            self.found['failure'] = '%s: %s' % (name, exc)
+            return {}, True
+        self.caller, self.url = run.caller, run.params['url']
+        result, failed = run.outcome(close_sessions)
+        self.warnings.extend(run.warnings)
+        if failed:
+            self.found['failure'] = '%s: %s' % (name, result.get('msg') or 'failed')
+        elif not check_mode and result.get('changed'):
+            self.changed = True
+        return result, failed
+
+    def contain(self, mode, dry_run, sweeps, sweep_interval):
+        found = self.found
+        found['close'], failed = self.run(PLAN_STEP if mode == 'plan' else CLOSE_STEP, dry_run)
+        if failed or dry_run:
+            # A dry run's result says what would be closed: nothing after it would add to that.
+            return found
+        for number in range(2, sweeps + 1):
+            time.sleep(sweep_interval)
+            found['last_sweep'], failed = self.run(SWEEP_STEP % number, False)
+            if failed:
+                return found
+            found['swept'].extend(found['last_sweep'].get('closed') or [])
+        found['verify'], dummy = self.run(VERIFY_STEP, True)
+        return found
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _in_check_mode(self):
+        """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
+        return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
+
+    def _apply_task_environment(self):
+        """The task's ``environment`` in this (per-task worker) process, as a module process would have it: the
+        INCOPLAX_* fallbacks and the proxy settings read it."""
+        environment = {}
+        self._compute_environment_string(environment)
+        os.environ.update((str(key), str(value)) for key, value in environment.items())
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+
+        own = dict((key, value) for key, value in self._task.args.items() if key not in CONNECTION_ARGUMENT_SPEC)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(own)
+        if validation.error_messages:
+            raise AnsibleActionFail('forced_logout_run: %s' % '; '.join(validation.error_messages))
+        args = validation.validated_parameters
+        if args['report_dir'] and not args['report_name']:
+            raise AnsibleActionFail('forced_logout_run: report_name is required with report_dir')
+        self._apply_task_environment()
+        dry_run = args['mode'] == 'plan' or self._in_check_mode()
+        connection = dict((key, value) for key, value in self._task.args.items() if key in CONNECTION_ARGUMENT_SPEC)
+        steps = Steps(dict(connection, user=args['users'], domain=args['domain'], sites=args['sites'],
+                           protected_users=args['protected_users'], concurrency=args['concurrency'],
+                           max_sessions=args['max_sessions'], wait_timeout=args['wait_timeout']),
+                      diff_mode=bool(self._play_context.diff))
+        if args['failure']:
+            # An earlier step of the role failed (the apply checks): nothing is sent, the failure is recorded.
+            found = dict(steps.found, failure=args['failure'])
+        else:
+            found = steps.contain(args['mode'], dry_run, args['sweeps'], args['sweep_interval'])
+        record_args = dict(args, passes=args['sweeps'], finished_at=utc_now(),
+                           platform=steps.url or connection.get('url') or os.environ.get('INCOPLAX_URL'),
+                           caller=(steps.caller or connection.get('caller') or connection.get('username')
+                                   or os.environ.get('INCOPLAX_CALLER') or os.environ.get('INCOPLAX_USERNAME')))
+        result = record(self, record_args, found, dry_run, task_vars, result)
+        result['changed'] = steps.changed
+        warnings = steps.warnings + result.get('warnings', [])
+        if warnings:
+            result['warnings'] = list(dict.fromkeys(warnings))
+        if steps.diff_mode and 'diff' in found['close']:
+            result['diff'] = found['close']['diff']
+        return result
