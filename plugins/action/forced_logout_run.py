@@ -20,10 +20,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import time
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -35,35 +36,95 @@ from ansible_collections.incoplax.platform.plugins.module_utils._args import (
 from ansible_collections.incoplax.platform.plugins.module_utils._close import close_sessions
 from ansible_collections.incoplax.platform.plugins.module_utils._errors import ParameterError
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxRun
+from ansible_collections.incoplax.platform.plugins.plugin_utils._forced_logout import plan_hash, settings_problems, whole_number
+from ansible_collections.incoplax.platform.plugins.plugin_utils._names import NameListError, split_names
 from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
 
 # The steps, named as the role's tasks were: a failure is recorded as "<step>: <message>".
+READ_PLAN_STEP = 'Read the plan file'
+PLAN_HASH_STEP = 'Refuse a plan that is not the approved one'
+PLAN_TARGETS_STEP = 'Refuse targets that differ from the plan'
+COUNT_STEP = 'Count what would be closed now'
+PLAN_SITES_STEP = 'Refuse a scope that differs from the plan'
+PLAN_COUNT_STEP = 'Refuse when many more sessions would be closed than planned'
 PLAN_STEP = 'Work out what would be closed, for the plan'
 CLOSE_STEP = 'Close every session of the targets in one bulk call'
 SWEEP_STEP = 'Close sessions of the targets that came back, pass %d'
 VERIFY_STEP = 'Verify - look for target sessions still open'
 
 # The action's own options; the connection options (CONNECTION_ARGUMENT_SPEC) come beside them, from the task,
-# module_defaults or the INCOPLAX_* environment, and are validated as the close module validates them.
+# module_defaults or the INCOPLAX_* environment, and are validated as the close module validates them. The role's
+# settings arrive as the role has them (a survey gives text): raw, checked here, and named as the role's variables.
 ARGUMENT_SPEC = dict(
-    users=dict(type='list', elements='str', required=True),
-    domain=dict(type='str', required=True),
+    users=dict(type='raw', required=True),
+    domain=dict(type='raw', required=True),
     sites=dict(type='raw', default='all'),
-    protected_users=dict(type='list', elements='str', default=[]),
-    max_sessions=dict(type='int'),
-    concurrency=dict(type='int', default=16),
-    wait_timeout=dict(type='int', default=30),
-    sweeps=dict(type='int', default=1),
-    sweep_interval=dict(type='float', default=10),
+    protected_users=dict(type='raw', default=[]),
+    max_sessions=dict(type='raw'),
+    concurrency=dict(type='raw', default=16),
+    wait_timeout=dict(type='raw', default=30),
+    sweeps=dict(type='raw', default=1),
+    sweep_interval=dict(type='raw', default=10),
     mode=dict(type='str', default='run', choices=['run', 'plan', 'apply']),
+    plan=dict(type='raw'),
+    plan_file=dict(type='str'),
+    plan_hash=dict(type='str'),
+    plan_margin=dict(type='raw', default=10),
     ticket=dict(type='str'),
     started_at=dict(type='str'),
-    failure=dict(type='str'),
     report_dir=dict(type='str'),
     report_name=dict(type='str'),
     cluster=dict(type='str'),
     facts_file=dict(type='bool', default=False),
 )
+# Option -> the role variable its messages name.
+ROLE_VARIABLES = dict((option, 'forced_logout_' + option) for option in ARGUMENT_SPEC)
+NUMBERS = ('concurrency', 'wait_timeout', 'sweeps', 'sweep_interval', 'plan_margin')
+
+
+def settings(args):
+    """The role's settings checked (every problem at once, naming its variable) and converted; AnsibleActionFail."""
+    problems = settings_problems(dict(
+        [(ROLE_VARIABLES[option], args[option]) for option in NUMBERS + ('domain', 'max_sessions', 'mode')]
+        + [('forced_logout_plan_hash', args['plan_hash'] or ''),
+           ('forced_logout_plan_given', args['plan'] is not None or args['plan_file'] is not None)]))
+    if problems:
+        raise AnsibleActionFail('; '.join(problems))
+    try:
+        users = split_names(args['users'], ROLE_VARIABLES['users'])
+        protected = split_names(args['protected_users'], ROLE_VARIABLES['protected_users'], allow_empty=True)
+    except NameListError as exc:
+        raise AnsibleActionFail(str(exc))
+    found = dict(args, users=users, protected_users=protected, domain=args['domain'].strip(),
+                 max_sessions=None if args['max_sessions'] in (None, '') else whole_number(args['max_sessions']))
+    found.update((option, whole_number(args[option])) for option in NUMBERS)
+    return found
+
+
+def plan_refusal(plan, approved_hash, users, domain, protected):
+    """Why the plan handed over is not the approved one for these targets, or None (the role's texts)."""
+    found = plan_hash(plan)
+    if found != approved_hash:
+        return PLAN_HASH_STEP, ('refused: the plan\'s content hash %s does not match the approved hash %s; make and '
+                                'approve a new plan' % (found, approved_hash))
+    if (sorted(users), domain, sorted(protected)) != (plan.get('users'), plan.get('domain'), plan.get('protected_users')):
+        return PLAN_TARGETS_STEP, ('refused: the targets differ from the approved plan (plan: users %s in %s); make and '
+                                   'approve a new plan' % (', '.join(str(user) for user in plan.get('users') or []),
+                                                           plan.get('domain')))
+    return None
+
+
+def scope_refusal(plan, now, margin):
+    """Why what would be closed now is not what was approved, or None (the role's texts)."""
+    if now.get('sites') != plan.get('sites'):
+        return PLAN_SITES_STEP, ('refused: the sites %s differ from the approved plan\'s %s; make and approve a new plan'
+                                 % (now.get('sites'), plan.get('sites')))
+    total = (now.get('counts') or {}).get('total', 0)
+    planned = whole_number(plan.get('session_count'))
+    if planned is None or total > planned + margin:
+        return PLAN_COUNT_STEP, ('refused: %s sessions would be closed now, more than the %s planned plus the margin of %s; '
+                                 'make and approve a new plan' % (total, plan.get('session_count'), margin))
+    return None
 
 
 def utc_now():
@@ -99,6 +160,19 @@ class Steps:
             self.changed = True
         return result, failed
 
+    def check_plan(self, plan, args):
+        """Apply mode: refuse anything but the approved plan before anything is sent; True when it may go on."""
+        refusal = plan_refusal(plan, args['plan_hash'], args['users'], args['domain'], args['protected_users'])
+        if refusal is None:
+            now, failed = self.run(COUNT_STEP, True)
+            if failed:
+                return False
+            refusal = scope_refusal(plan, now, args['plan_margin'])
+        if refusal is not None:
+            self.found['failure'] = '%s: %s' % refusal
+            return False
+        return True
+
     def contain(self, mode, dry_run, sweeps, sweep_interval):
         found = self.found
         found['close'], failed = self.run(PLAN_STEP if mode == 'plan' else CLOSE_STEP, dry_run)
@@ -132,6 +206,17 @@ class ActionModule(ActionBase):
         self._compute_environment_string(environment)
         os.environ.update((str(key), str(value)) for key, value in environment.items())
 
+    def _approved_plan(self, args):
+        """The plan to apply: the one passed by the workflow, else read from plan_file (searched like the file lookup)."""
+        if args['plan'] is not None:
+            plan = args['plan']
+        else:
+            with open(self._find_needle('files', args['plan_file'])) as stream:
+                plan = json.load(stream)
+        if not isinstance(plan, dict):
+            raise ValueError('the plan must be a JSON object (a dict), not %s' % type(plan).__name__)
+        return plan
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -141,9 +226,10 @@ class ActionModule(ActionBase):
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(own)
         if validation.error_messages:
             raise AnsibleActionFail('forced_logout_run: %s' % '; '.join(validation.error_messages))
-        args = validation.validated_parameters
+        args = settings(validation.validated_parameters)
         if args['report_dir'] and not args['report_name']:
             raise AnsibleActionFail('forced_logout_run: report_name is required with report_dir')
+        args['started_at'] = args['started_at'] or utc_now()
         self._apply_task_environment()
         dry_run = args['mode'] == 'plan' or self._in_check_mode()
         connection = dict((key, value) for key, value in self._task.args.items() if key in CONNECTION_ARGUMENT_SPEC)
@@ -151,11 +237,16 @@ class ActionModule(ActionBase):
                            protected_users=args['protected_users'], concurrency=args['concurrency'],
                            max_sessions=args['max_sessions'], wait_timeout=args['wait_timeout']),
                       diff_mode=bool(self._play_context.diff))
-        if args['failure']:
-            # An earlier step of the role failed (the apply checks): nothing is sent, the failure is recorded.
-            found = dict(steps.found, failure=args['failure'])
-        else:
-            found = steps.contain(args['mode'], dry_run, args['sweeps'], args['sweep_interval'])
+        go_on = True
+        if args['mode'] == 'apply':
+            try:
+                plan = self._approved_plan(args)
+            except (AnsibleError, OSError, ValueError) as exc:
+                steps.found['failure'] = '%s: %s' % (READ_PLAN_STEP, exc)
+                go_on = False
+            else:
+                go_on = steps.check_plan(plan, args)
+        found = steps.contain(args['mode'], dry_run, args['sweeps'], args['sweep_interval']) if go_on else steps.found
         record_args = dict(args, passes=args['sweeps'], finished_at=utc_now(),
                            platform=steps.url or connection.get('url') or os.environ.get('INCOPLAX_URL'),
                            caller=(steps.caller or connection.get('caller') or connection.get('username')

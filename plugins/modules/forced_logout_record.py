@@ -201,6 +201,9 @@ ansible_facts:
   description:
     - The facts set. With O(facts_file=true) before ansible-core 2.19, only C(forced_logout_facts_file) (unless the
       action fails).
+    - On ansible-core 2.21 and later, which set the facts without returning them, the task result shows them without
+      C(forced_logout_result) and C(forced_logout_plan), which hold the lists of session entries; C(forced_logout_outcome)
+      is there instead. The facts themselves are complete.
   returned: always
   type: dict
   contains:
@@ -213,10 +216,10 @@ ansible_facts:
       version_added: 1.1.0
     forced_logout_outcome:
       description:
-        - With O(facts_file=true), C(forced_logout_result) without its lists of session entries (C(before), C(closed),
-          C(already_gone), C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
+        - C(forced_logout_result) without its lists of session entries (C(before), C(closed), C(already_gone),
+          C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
           (P(incoplax.platform.forced_logout_totals#filter)), cheap to read on any ansible-core.
-      returned: with O(facts_file=true)
+      returned: with O(facts_file=true), and in the task result on ansible-core 2.21 and later
       type: dict
       version_added: 1.1.0
     forced_logout_result:

@@ -23,68 +23,92 @@ description:
     separate module tasks would each hand back to ansible-core to decode, register and copy.
   - "The requests go from the controller, with the task's C(environment) applied (the C(INCOPLAX_*) fallbacks and
     the proxy settings of C(requests) read it). The role's plays run with C(connection: local)."
-  - "The first step that fails ends the steps. Its failure (C(<step>: <message>)) is recorded in
+  - "From the plan checks on, the first step that fails ends the steps. Its failure (C(<step>: <message>)) is recorded in
     C(forced_logout_result.failure) with what is known, as the outcome V(failed); the task itself does not fail,
     so that the role can publish the result before failing."
   - Guards. A target that is a protected account, a name that is the login of one account and the user id of
     another, or more than O(max_sessions) sessions fail the close before anything is closed.
-  - With O(failure) set, nothing is sent; the failure of an earlier step is recorded.
+  - The action is the engine of the role, and takes the role's settings as the role has them. A wrong setting fails
+    the task before anything is sent or written, naming the role variable (C(forced_logout_<option>)) and the fix,
+    every wrong one at once.
 author:
   - Incoplax platform team (@incoplax)
 options:
   users:
-    description: Logins or user ids whose sessions in O(domain) are all closed, on O(sites).
-    type: list
-    elements: str
+    description:
+      - Logins or user ids whose sessions in O(domain) are all closed, on O(sites).
+      - A list, or one string of names separated by commas, semicolons or new lines (an AWX survey text field). Every
+        name is trimmed; an element that is not a non-empty string fails the task before anything is sent.
+    type: raw
     required: true
   domain:
     description: Domain of O(users).
-    type: str
+    type: raw
     required: true
   sites:
     description: The scope, as O(incoplax.platform.ws_session#module:sites).
     type: raw
     default: all
   protected_users:
-    description: Accounts never touched; naming one of them in O(users) fails before anything is closed.
-    type: list
-    elements: str
+    description:
+      - Accounts never touched; naming one of them in O(users) fails the close before anything is closed.
+      - A list, or one string of names as O(users).
+    type: raw
     default: []
   max_sessions:
     description:
-      - If more sessions than this would be closed, fail before closing anything. Unset means no limit; V(0) refuses any session.
-    type: int
+      - If more sessions than this would be closed, fail before closing anything. Unset, null or empty means no limit;
+        V(0) refuses any session.
+    type: raw
   concurrency:
-    description: How many logout requests are in flight at once.
-    type: int
+    description: How many logout requests are in flight at once; a whole number of 1 or more (text is read as one).
+    type: raw
     default: 16
   wait_timeout:
-    description: Seconds each pass waits for the closed sessions to disappear from the listing.
-    type: int
+    description: Seconds each pass waits for the closed sessions to disappear from the listing; 0 or more.
+    type: raw
     default: 30
   sweeps:
-    description: Passes; each pass after the first waits O(sweep_interval) seconds, then closes the targets' sessions that came back.
-    type: int
+    description:
+      - Passes, 1 or more; each pass after the first waits O(sweep_interval) seconds, then closes the targets' sessions
+        that came back.
+    type: raw
     default: 1
   sweep_interval:
-    description: Seconds between passes.
-    type: float
+    description: Seconds between passes, a whole number of 0 or more.
+    type: raw
     default: 10
   mode:
     description:
-      - The role's mode. V(plan) is a dry run whose result also becomes the plan (C(forced_logout_plan)).
-        V(apply) runs like V(run); the role checks the approved plan before this step.
+      - V(run) closes. V(plan) is a dry run whose result also becomes the plan (C(forced_logout_plan) and its
+        C(forced_logout_plan_hash)). V(apply) closes only what the approved plan allows, see O(plan).
     type: str
     choices: [run, plan, apply]
     default: run
+  plan:
+    description:
+      - In apply mode, the approved plan (the C(forced_logout_plan) of the plan run). Before anything is sent, the run is
+        refused when its SHA-256 is not O(plan_hash), when O(users), O(domain) or O(protected_users) differ from it,
+        and, after one listing, when the sites differ or more than its C(session_count) plus O(plan_margin) sessions
+        would be closed. A refusal is recorded as a failure.
+    type: raw
+  plan_file:
+    description:
+      - In apply mode without O(plan), the JSON file of the plan (the C(.plan.json) evidence of the plan run), found as
+        the P(ansible.builtin.file#lookup) lookup finds files.
+    type: str
+  plan_hash:
+    description: In apply mode, the approved SHA-256 of the plan. Required with V(apply).
+    type: str
+  plan_margin:
+    description: In apply mode, how many sessions beyond the plan's count may be closed; 0 or more.
+    type: raw
+    default: 10
   ticket:
     description: Incident reference recorded in the result.
     type: str
   started_at:
-    description: UTC start time of the run, recorded.
-    type: str
-  failure:
-    description: The failure of an earlier step of the role (the failed task and its message); nothing is sent then.
+    description: UTC start time of the run, recorded; by default when the action starts.
     type: str
   report_dir:
     description:
@@ -154,6 +178,9 @@ ansible_facts:
   description:
     - The facts set. With O(facts_file=true) before ansible-core 2.19, only C(forced_logout_facts_file) (unless the
       action fails).
+    - On ansible-core 2.21 and later, which set the facts without returning them, the task result shows them without
+      C(forced_logout_result) and C(forced_logout_plan), which hold the lists of session entries; C(forced_logout_outcome)
+      is there instead. The facts themselves are complete.
   returned: always
   type: dict
   contains:
@@ -166,10 +193,10 @@ ansible_facts:
       version_added: 1.1.0
     forced_logout_outcome:
       description:
-        - With O(facts_file=true), C(forced_logout_result) without its lists of session entries (C(before), C(closed),
-          C(already_gone), C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
+        - C(forced_logout_result) without its lists of session entries (C(before), C(closed), C(already_gone),
+          C(spared), C(remaining), C(unverified)), which is what a step reading every host needs
           (P(incoplax.platform.forced_logout_totals#filter)), cheap to read on any ansible-core.
-      returned: with O(facts_file=true)
+      returned: with O(facts_file=true), and in the task result on ansible-core 2.21 and later
       type: dict
       version_added: 1.1.0
     forced_logout_result:

@@ -399,3 +399,52 @@ def totals(results):
     sums.update(by_site=dict(sorted(sites.items())), clusters=len(results), failed_clusters=failed,
                 ok=not failed, check_mode=dry_run, ticket=', '.join(tickets) or None, not_open_accounts=not_open)
     return sums
+
+
+# ASCII digits only: str.isdigit() also accepts characters such as '²' that int() refuses.
+WHOLE_NUMBER = re.compile(r'^\s*-?[0-9]+\s*$')
+# (variable, lowest value, what it is) of the role's whole-number settings.
+NUMBERS = (
+    ('forced_logout_sweeps', 1, 'the number of passes'),
+    ('forced_logout_concurrency', 1, 'the number of requests in flight'),
+    ('forced_logout_sweep_interval', 0, 'seconds between passes'),
+    ('forced_logout_wait_timeout', 0, 'seconds to wait for the sessions to close'),
+    ('forced_logout_plan_margin', 0, 'sessions an apply may find beyond the approved plan'),
+)
+
+
+def whole_number(value):
+    """``value`` as an int when it is one (also as text, as a survey gives it), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and WHOLE_NUMBER.match(value):
+        return int(value)
+    return None
+
+
+def settings_problems(settings):
+    """What is wrong with the forced_logout role's settings (a dict of its variables), one text per variable."""
+    if not isinstance(settings, Mapping):
+        raise OutcomeError('expected a dict of the role variables, got %s' % type(settings).__name__)
+    problems = []
+    domain = settings.get('forced_logout_domain')
+    if not isinstance(domain, str) or not domain.strip():
+        problems.append('forced_logout_domain: must be a non-empty domain name, got %r' % (domain,))
+    for name, lowest, what in NUMBERS:
+        if whole_number(settings.get(name)) is None or whole_number(settings.get(name)) < lowest:
+            problems.append('%s: must be a whole number of %d or more (%s), got %r' % (name, lowest, what, settings.get(name)))
+    limit = settings.get('forced_logout_max_sessions')
+    if limit not in (None, '') and (whole_number(limit) is None or whole_number(limit) < 0):
+        problems.append('forced_logout_max_sessions: must be unset or null (no limit), or 0 or more (0 refuses any '
+                        'session), got %r' % (limit,))
+    if settings.get('forced_logout_mode') == 'apply':
+        if not settings.get('forced_logout_plan_hash'):
+            problems.append('forced_logout_plan_hash: forced_logout_mode apply needs the approved hash of the plan')
+        if not settings.get('forced_logout_plan_given'):
+            problems.append('forced_logout_plan: forced_logout_mode apply needs the approved plan (forced_logout_plan, '
+                            'or forced_logout_plan_file)')
+    return problems

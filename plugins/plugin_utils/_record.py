@@ -186,17 +186,25 @@ def record(action, args, steps, dry_run, task_vars, result):
         facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
         facts[FACTS_FILE_FACT] = None
     if can_set_facts(action):
-        # Set like set_fact does (never cached as host facts).
+        # Set like set_fact does (never cached as host facts). The task result shows them without the lists of
+        # session entries: ansible-core copies a result value by value for the callbacks (a third of a second at a
+        # thousand accounts), and those lists are in the facts and the evidence.
         action.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
         action.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
+        facts = dict((key, value) for key, value in facts.items() if key not in (RESULT_FACT, PLAN_FACT))
+        facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
     elif args['facts_file'] and not failed and copies_host_facts():
         # Host facts are deep-copied on every later task: the role sets them with include_vars instead.
         try:
-            # Not the path itself: include_vars would set it at a precedence above the next run's host fact.
-            facts = {FACTS_FILE_FACT: write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))}
+            # Not the path itself: include_vars would set it at a precedence above the next run's host fact. The
+            # facts without lists of entries are returned too (cheap host facts), for the callbacks: the role reads
+            # the file with no_log, since its result would be deep-copied for them.
+            path = write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))
+            facts = dict((key, value) for key, value in facts.items() if key not in (RESULT_FACT, PLAN_FACT))
+            facts[FACTS_FILE_FACT] = path
         except (OSError, TypeError, ValueError) as exc:
             result.setdefault('warnings', []).append('%s: facts returned as ansible_facts, no facts file: %s' % (name, exc))
-    # Returned too: before 2.21 this is how they become (host) facts; callbacks see them either way.
+    # Before 2.21 this is how they become (host) facts.
     result['ansible_facts'] = facts
     if report['not_open']:
         # Shown at default verbosity: a typo in an account name must not pass for a containment.

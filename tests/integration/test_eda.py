@@ -241,7 +241,7 @@ def test_large_alert_only_writes_a_plan(emulator, rulebook, receiver, tmp_path):
     assert engine.wait_exit() == 0, engine.describe()
 
     note = notifications(receiver)[0]
-    # ansible-rulebook posts back only the last set_stats, the plan's: it names the accounts, not the ticket.
+    # In plan mode the role's one set_stats holds the counts and the plan: the notification names the accounts.
     assert (note['outcome'], note['mode'], note['users'], note['sessions']) == \
         ('plan_ready', 'plan', ['user0001', 'user0002'], len(before['user0001']) + len(before['user0002']))
     assert isinstance(note['plan_hash'], str) and len(note['plan_hash']) >= 32

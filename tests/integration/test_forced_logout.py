@@ -18,8 +18,10 @@ import stat
 import pytest
 import yaml
 
+from ansible_collections.incoplax.platform.plugins.plugin_utils._forced_logout import ENTRY_LISTS
 from incoplax_testing.cast import entry as session_entry  # pylint: disable=import-error
 from incoplax_testing.emulator import holding_exactly  # pylint: disable=import-error
+from incoplax_testing.playbook import show_facts  # pylint: disable=import-error
 from incoplax_testing.cast import (  # pylint: disable=import-error
     SESSIONS_PATH, MASTER, BRANCH, ADMIN_ID, ALICE_ID, ALICE_BRANCH_ID, BOB_ID, CAROL_ID, GUARD_ID)
 
@@ -125,13 +127,16 @@ def role_vars(api, users, **overrides):
     return {key: value for key, value in values.items() if value is not None}
 
 
+SHOW_FACTS = show_facts('forced_logout_result', 'forced_logout_evidence_files')
+
+
 def role_play(api, users, **overrides):
-    """One play applying the role, then showing the fact it leaves."""
+    """One play applying the role, then showing the facts it leaves, also when it failed."""
     return {
         'name': 'forced logout', 'hosts': 'localhost', 'gather_facts': False,
-        'roles': [{'role': ROLE, 'vars': role_vars(api, users, **overrides)}],
-        'post_tasks': [{'name': 'Show the result', 'ansible.builtin.debug': {'var': 'forced_logout_result'}},
-                       {'name': 'Show the evidence files', 'ansible.builtin.debug': {'var': 'forced_logout_evidence_files'}}],
+        'tasks': [{'name': 'forced logout', 'block': [{'name': 'Apply the role', 'ansible.builtin.import_role': {'name': ROLE},
+                                                       'vars': role_vars(api, users, **overrides)}],
+                   'always': SHOW_FACTS}],
     }
 
 
@@ -143,15 +148,8 @@ def attempt(case, api, users, **overrides):
                    'vars': role_vars(api, users, **overrides)}],
         'rescue': [{'name': 'Refused - ' + case, 'ansible.builtin.debug': {
             'msg': {'task': '{{ ansible_failed_task.name }}', 'error': '{{ ansible_failed_result.msg | default("") }}'}}}],
+        'always': SHOW_FACTS,
     }
-
-
-def fact(run, host='localhost', name='forced_logout_result'):
-    """The last value of the fact ``name`` the role set for ``host`` (from the callback, so also when it failed)."""
-    found = [item['result']['ansible_facts'][name] for item in run.results
-             if item['host'] == host and name in item['result'].get('ansible_facts', {})]
-    assert found, run.describe()
-    return found[-1]
 
 
 def published(run, host='localhost'):
@@ -246,11 +244,12 @@ def evidence(report_dir, name, index=-1):
     return json.loads(json_path.read_text()), md_path.read_text()
 
 
-def assert_evidence(run, report_dir, name, ticket, host='localhost'):
-    """This run's new files of ``name`` hold the fact and a summary with the ticket and counts; the ledger lists them."""
-    result = fact(run, host)
+def assert_evidence(run, report_dir, name, ticket, host='localhost', result=None):
+    """This run's new files of ``name`` hold the fact (``result`` when no task of the run shows it) and a summary with
+    the ticket and counts; the ledger lists them."""
+    result = run.fact('forced_logout_result', host) if result is None else result
     data, markdown = evidence(report_dir, name)
-    files = fact(run, host, 'forced_logout_evidence_files')
+    files = run.fact('forced_logout_evidence_files', host)
     records = ledger_records(report_dir, name)
     last = records[-1]
     assert files == {'json': str(report_dir / last['files']['json']['name']),
@@ -300,8 +299,8 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     # Only the one bulk close reports a change; the evidence never does.
     assert changed_actions(run) == ['incoplax.platform.forced_logout_run']
 
-    result = run.result('Show the result')['forced_logout_result']
-    assert result == fact(run)
+    result = run.fact('forced_logout_result')
+    assert result == run.fact('forced_logout_result')
     assert_result_shape(result)
     assert result['users'] == ['alice', BOB_ID, 'carol']
     assert (result['domain'], result['sites'], result['ticket']) == (MASTER, 'all', 'INC-1001')
@@ -325,7 +324,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert '| Platform | %s |' % api.url in markdown and '| Result | contained |' in markdown
     summary = summary_text(run)
     assert summary[0] == 'forced logout INC-1001: contained'
-    files = fact(run, name='forced_logout_evidence_files')
+    files = run.fact('forced_logout_evidence_files')
     assert 'evidence: %s and %s' % (files['json'], files['markdown']) in summary
     assert 'ledger: %s (run 1, record SHA-256 %s)' % (files['ledger'], files['ledger_record_sha256']) in summary
 
@@ -337,7 +336,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert after_counters['DELETE'] == 0
     assert changed_actions(again) == []
     assert keys(api.state()['sessions']) == without(ALL_KEYS, targets)
-    second = again.result('Show the result')['forced_logout_result']
+    second = again.fact('forced_logout_result')
     assert second['before'] == second['closed'] == second['remaining'] == [] and second['failure'] is None
     assert second['counts']['closed'] == second['counts']['before'] == 0
     # Every target had no open session: contained, and they are named next to it, in the result and on the console.
@@ -360,7 +359,7 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
 
     # The documented check says the ledger is intact, then finds an edited record.
     ledger = report_dir / 'INC-1001.ledger.jsonl'
-    last = fact(again, name='forced_logout_evidence_files')['ledger_record_sha256']
+    last = again.fact('forced_logout_evidence_files')['ledger_record_sha256']
     check = run_playbook('incoplax.platform.verify_ledger', extra_vars={'ledger': str(ledger), 'last_sha256': last}).assert_ok()
     assert 'INC-1001.ledger.jsonl: 2 record(s), intact, last record SHA-256 %s' % last in check.stdout
     lines = ledger.read_text().splitlines()
@@ -477,7 +476,7 @@ def test_sweeps_close_a_session_that_came_back(api, run_playbook, tmp_path):
     # Pass 1 logged out alice and bob, pass 2 logged out alice again.
     assert sorted(entry['body']['user'] for entry in posts(api)) == ['alice', 'alice', 'bob']
     assert state['counters']['DELETE'] == 0
-    result = run.result('Show the result')['forced_logout_result']
+    result = run.fact('forced_logout_result')
     assert_result_shape(result)
     came_back = [entry for entry in result['closed'] if (entry['session_id'], entry['session_type']) not in ALL_KEYS]
     assert len(came_back) == 1, result['closed']
@@ -500,7 +499,7 @@ def dry_run_ways(api, report_dir):
         return dict(role_vars_, forced_logout_ticket=ticket)
 
     include = {'ansible.builtin.include_role': {'name': ROLE}}
-    return [
+    plays = [
         {'name': 'check mode on the play', 'hosts': 'localhost', 'gather_facts': False, 'check_mode': True,
          'roles': [{'role': ROLE, 'vars': with_ticket('DRY-PLAY')}]},
         {'name': 'check mode on a block', 'hosts': 'localhost', 'gather_facts': False,
@@ -514,6 +513,8 @@ def dry_run_ways(api, report_dir):
         {'name': 'plan mode', 'hosts': 'localhost', 'gather_facts': False,
          'roles': [{'role': ROLE, 'vars': dict(with_ticket('DRY-PLAN'), forced_logout_mode='plan')}]},
     ]
+    return [dict(play, post_tasks=SHOW_FACTS + (show_facts('forced_logout_plan') if play['name'] == 'plan mode' else []))
+            for play in plays]
 
 
 def test_a_dry_run_never_acts_however_it_is_asked_for(api, run_playbook, tmp_path):
@@ -522,11 +523,11 @@ def test_a_dry_run_never_acts_however_it_is_asked_for(api, run_playbook, tmp_pat
     # No POST and no DELETE from any task of the role, in any of the five ways.
     assert {entry['method'] for entry in api.requests()} == {'GET'}, api.requests()
     assert keys(api.state()['sessions']) == ALL_KEYS
-    results = {item['result']['ansible_facts']['forced_logout_result']['ticket']: item['result']['ansible_facts']
-               for item in run.results if 'forced_logout_result' in item['result'].get('ansible_facts', {})}
+    results = {item['result']['forced_logout_result']['ticket']: item['result']['forced_logout_result']
+               for item in run.tasks('Show forced_logout_result')}
     assert sorted(results) == ['DRY-APPLY', 'DRY-BLOCK', 'DRY-IMPORT', 'DRY-PLAN', 'DRY-PLAY']
-    for ticket, facts in results.items():
-        result = facts['forced_logout_result']
+    summaries = [item['result']['msg'][0] for item in run.tasks('Say what happened')]
+    for ticket, result in results.items():
         # The evidence says it was a dry run, and what would have been closed.
         assert (result['check_mode'], result['outcome'], result['passes']) == (True, 'dry_run', 1), ticket
         assert keys(result['closed']) == keys(result['before']) == ALICE + BOB, ticket
@@ -535,11 +536,11 @@ def test_a_dry_run_never_acts_however_it_is_asked_for(api, run_playbook, tmp_pat
         assert data == result
         assert markdown.startswith('# Forced logout - %s (dry run: nothing was closed)' % ticket), markdown
         assert '| Result | dry run: nothing was closed |' in markdown
-        assert facts['forced_logout_summary'][0] == 'forced logout %s: dry run: nothing was closed' % ticket
+        assert 'forced logout %s: dry run: nothing was closed' % ticket in summaries
     # Plan mode also leaves its plan, next to the evidence and listed in the ledger.
     plan_record = ledger_records(report_dir, 'DRY-PLAN')[-1]
     plan = json.loads((report_dir / plan_record['files']['plan']['name']).read_text())
-    assert plan == results['DRY-PLAN']['forced_logout_plan'] and plan['session_count'] == 5 and plan['max_sessions'] is None
+    assert plan == run.fact('forced_logout_plan') and plan['session_count'] == 5 and plan['max_sessions'] is None
 
 
 def test_check_mode_closes_nothing_and_names_evidence_by_time(api, run_playbook, tmp_path):
@@ -551,7 +552,7 @@ def test_check_mode_closes_nothing_and_names_evidence_by_time(api, run_playbook,
     state = api.state()
     assert keys(state['sessions']) == ALL_KEYS
     assert state['counters']['POST'] == state['counters']['DELETE'] == 0
-    result = run.result('Show the result')['forced_logout_result']
+    result = run.fact('forced_logout_result')
     assert_result_shape(result)
     assert keys(result['closed']) == keys(result['before']) == ALICE + BOB
     assert (result['check_mode'], result['passes'], result['ticket'], result['failure']) == (True, 1, None, None)
@@ -578,7 +579,7 @@ def test_hostile_ticket_stays_in_the_report_dir(api, run_playbook, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith('x') or p.name.endswith('.json')]
     names = sorted(p.name for p in report_dir.iterdir())
     assert len(names) == 4 and all(name.startswith('_.._x.') for name in names), names
-    assert fact(run)['ticket'] == '../../x'
+    assert run.fact('forced_logout_result')['ticket'] == '../../x'
     assert ledger_records(report_dir, '_.._x')[0]['ticket'] == '../../x'
     assert api.counters()['POST'] == 0
 
@@ -591,7 +592,7 @@ def test_caller_logging_itself_out_is_spared(api, run_playbook, tmp_path):
     run = run_playbook(play).assert_ok()
     assert keys(api.state()['sessions']) == without(ALL_KEYS, of(ADMIN_2))
     assert_posts(api, ['admin'])
-    result = run.result('Show the result')['forced_logout_result']
+    result = run.fact('forced_logout_result')
     assert keys(result['spared']) == of(ADMIN_OWN)
     assert keys(result['closed']) == of(ADMIN_2)
     assert result['remaining'] == [] and result['failure'] is None
@@ -621,13 +622,13 @@ def test_target_refused_by_the_platform(api, run_playbook, tmp_path):
     assert run.rc != 0, run.describe()
     # The role fails at the end, after writing the evidence, and says where it is.
     assert recap(run)['localhost']['failed'] == 1
-    final = last_result(run)
+    final = run.task('Fail when the logout is not complete')
     assert final['status'] == 'failed' and 'bob' in final['result']['msg']
-    assert fact(run, name='forced_logout_evidence_files')['json'] in final['result']['msg']
+    assert run.fact('forced_logout_evidence_files')['json'] in final['result']['msg']
     # The other targets are closed; bob's sessions stay open.
     assert keys(api.state()['sessions']) == without(ALL_KEYS, ALICE + CAROL)
     assert_posts(api, ['alice', 'bob', 'carol'], refused=['bob'])
-    result = fact(run)
+    result = run.fact('forced_logout_result')
     assert_result_shape(result)
     assert keys(result['closed']) == ALICE + CAROL
     assert [(item['target'], item['type'], item['status']) for item in result['failed_targets']] == [('bob', 'user', 500)]
@@ -647,7 +648,7 @@ def test_fail_on_incomplete_false_publishes_and_ends_ok(api, run_playbook, tmp_p
     # The run ends ok (ansible-rulebook posts set_stats back only then), yet says everywhere that it failed.
     run = run_playbook(play, env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'}).assert_ok()
     assert recap(run)['localhost']['failed'] == 0
-    result = fact(run)
+    result = run.fact('forced_logout_result')
     assert result['outcome'] == 'failed' and 'bob' in result['failure'] and keys(result['remaining']) == BOB
     totals = custom_stats(run)['forced_logout']
     assert (totals['ok'], totals['failed_clusters'], totals['remaining']) == (False, ['localhost'], 2), totals
@@ -666,10 +667,10 @@ def test_collection_playbook_by_name(api, run_playbook, tmp_path):
     run = run_playbook(PLAYBOOK, extra_vars=extra, env=env).assert_ok()
     assert keys(api.state()['sessions']) == without(ALL_KEYS, CAROL)
     assert_posts(api, ['carol'])
-    result = fact(run)
-    assert keys(result['closed']) == CAROL and result['failure'] is None
     # The play runs on localhost: the evidence name has no host suffix.
-    assert_evidence(run, report_dir, 'INC-PB', 'INC-PB')
+    result = playbook_result(run, report_dir, 'INC-PB')
+    assert keys(result['closed']) == CAROL and result['failure'] is None
+    assert_evidence(run, report_dir, 'INC-PB', 'INC-PB', result=result)
     assert published(run)['ok'] is True
     totals = custom_stats(run)['forced_logout']
     assert (totals['ok'], totals['closed'], totals['remaining'], totals['failed_clusters']) == (True, 2, 0, []), totals
@@ -729,6 +730,15 @@ def cluster_run(run_playbook, tmp_path, clusters, ticket, forks=3):
     return run, report_dir
 
 
+def playbook_result(run, report_dir, name, host='localhost'):
+    """forced_logout_result of a run of the collection playbook (no task of ours shows it): its JSON evidence, which
+    holds the fact; the task results show the fact without its lists of session entries (forced_logout_outcome)."""
+    data = evidence(report_dir, name)[0]
+    assert run.fact('forced_logout_outcome', host) == dict((key, value) for key, value in data.items()
+                                                           if key not in ENTRY_LISTS), host
+    return data
+
+
 def target_keys(fixture):
     return keys(entry for entry in fixture['sessions'] if entry['login'] in ('alice', 'bob'))
 
@@ -755,7 +765,7 @@ def test_clusters_in_parallel(clusters, run_playbook, tmp_path):
     run, report_dir = cluster_run(run_playbook, tmp_path, clusters, 'INC-MC')
     run.assert_ok()
     for host, (instance, _token, fixture) in clusters.items():
-        result = fact(run, host)
+        result = playbook_result(run, report_dir, 'INC-MC-' + host, host)
         assert_cluster_closed(host, instance, fixture, result, report_dir, 'INC-MC')
         # alice's one session, and bob's n on cluster n
         assert result['counts']['closed'] == 1 + sorted(CLUSTERS).index(host) + 1, host
@@ -780,18 +790,19 @@ def test_one_failing_cluster_fails_only_its_host(clusters, run_playbook, tmp_pat
     for host in ('cluster-b', 'cluster-c'):
         final = last_result(run, host)
         assert final['status'] == 'failed', final
-        assert fact(run, host, 'forced_logout_evidence_files')['json'] in final['result']['msg'], final
-    assert_cluster_closed('cluster-a', good, good_fixture, fact(run, 'cluster-a'), report_dir, 'INC-MF')
+        assert run.fact('forced_logout_evidence_files', host)['json'] in final['result']['msg'], final
+    assert_cluster_closed('cluster-a', good, good_fixture, playbook_result(run, report_dir, 'INC-MF-cluster-a', 'cluster-a'),
+                          report_dir, 'INC-MF')
     # cluster-b: alice closed, bob refused by the platform.
-    refused = fact(run, 'cluster-b')
+    refused = playbook_result(run, report_dir, 'INC-MF-cluster-b', 'cluster-b')
     alice_b = keys(entry for entry in refusing_fixture['sessions'] if entry['login'] == 'alice')
     assert keys(refused['closed']) == alice_b
     assert [item['target'] for item in refused['failed_targets']] == ['bob']
     assert keys(refusing.state()['sessions']) == without(keys(refusing_fixture['sessions']), alice_b)
     assert evidence(report_dir, 'INC-MF-cluster-b')[0]['failed_targets'] == refused['failed_targets']
     # cluster-c: unreachable, nothing known, the failure recorded.
-    unreachable = evidence(report_dir, 'INC-MF-cluster-c')[0]
-    assert down.url in unreachable['failure'] and unreachable == fact(run, 'cluster-c'), unreachable
+    unreachable = playbook_result(run, report_dir, 'INC-MF-cluster-c', 'cluster-c')
+    assert down.url in unreachable['failure'], unreachable
     assert unreachable['closed'] == [] and unreachable['before'] is None and unreachable['remaining'] is None
     totals = custom_stats(run)['forced_logout']
     assert (totals['ok'], totals['failed_clusters']) == (False, ['cluster-b', 'cluster-c']), totals

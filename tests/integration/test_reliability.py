@@ -28,6 +28,7 @@ import time
 import pytest
 
 from incoplax_testing.cast import SESSIONS_PATH, MASTER  # pylint: disable=import-error
+from incoplax_testing.playbook import show_facts  # pylint: disable=import-error
 
 INFO = 'incoplax.platform.ws_session_info'
 CLOSE = 'incoplax.platform.ws_session'
@@ -113,13 +114,6 @@ def wait_idle(api):
         time.sleep(0.2)
 
 
-def fact(run, name, host='localhost'):
-    found = [item['result']['ansible_facts'][name] for item in run.results
-             if item['host'] == host and name in item['result'].get('ansible_facts', {})]
-    assert found, run.describe()
-    return found[-1]
-
-
 def answering(payload, content_type='application/json; charset=utf-8'):
     """A GET answer of 200 with ``payload`` (bytes, or a value sent as JSON)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -158,7 +152,7 @@ def test_transient_faults_are_retried_and_lasting_ones_fail_clearly(emulator, ru
     assert run.task('429 once')['status'] == 'ok'
     assert counters(run, '429 once')['by_status'] == {'429': 1, '200': 1}
     # Retry-After: 3 was honoured (a lower bound only; without it the first retry does not wait at all).
-    waited = float(fact(run, 'after_429')) - float(fact(run, 'before_429'))
+    waited = float(run.fact('after_429')) - float(run.fact('before_429'))
     assert waited >= 3, waited
     assert run.task('close through 503')['status'] == 'changed'
     assert closed_ids(run.result('close through 503')) == set(user1)
@@ -170,7 +164,7 @@ def test_transient_faults_are_retried_and_lasting_ones_fail_clearly(emulator, ru
     result = failed(run, '429 past retries', 'GET %s failed: HTTP 429' % SESSIONS_PATH, 'rate limiting')
     assert result['error']['status'] == 429
     assert counters(run, '429 past retries')['GET'] == 2 and counters(run, '429 past retries')['POST'] == 0
-    assert float(fact(run, 'after_429_past')) - float(fact(run, 'before_429_past')) >= 1
+    assert float(run.fact('after_429_past')) - float(run.fact('before_429_past')) >= 1
     failed(run, 'reset past retries', 'GET %s?sites=%%22all%%22 failed: cannot reach %s' % (SESSIONS_PATH, api.url))
     assert counters(run, 'reset past retries')['connection_resets'] == 2
 
@@ -225,7 +219,8 @@ def test_partial_failures_in_bulk_operations_are_reported_truthfully(start_emula
         {'name': 'forced logout', 'block': [{'name': 'Run forced logout', 'ansible.builtin.include_role': {'name': FORCED_LOGOUT},
                                              'vars': {'forced_logout_users': users[24:28], 'forced_logout_domain': MASTER,
                                                       'incoplax_connection': conn(api)}}],
-         'rescue': [{'name': 'Forced logout refused', 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}}]},
+         'rescue': [{'name': 'Forced logout refused', 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}}],
+         'always': show_facts('forced_logout_result')},
         control('faults error rate', api, '/_emulator/faults', {'error_rate': 0.3, 'seed': seed}),
         module('error rate', CLOSE, conn(api, sites='all', match={'login': rate_logins}, concurrency=8), fails=True),
     ]
@@ -250,7 +245,7 @@ def test_partial_failures_in_bulk_operations_are_reported_truthfully(start_emula
     result = failed(run, 'by match', '1 target(s) failed', fail_sessions[3])
     assert_truthful(result, before, after, ids_of(sessions, *users[20:24]), fail_sessions[3:])
 
-    report = fact(run, 'forced_logout_result')
+    report = run.fact('forced_logout_result')
     assert [(item['target'], item['status']) for item in report['failed_targets']] == [('user0027', 500)]
     assert 'user0027' in run.result('Forced logout refused')['msg']
     assert_truthful(report, before, after, ids_of(sessions, *users[24:28]), ids_of(sessions, 'user0027'))
@@ -474,7 +469,7 @@ def test_two_forced_logouts_at_once_stay_truthful(start_emulator, run_playbook, 
             {'name': 'Forced logout', 'ansible.builtin.include_role': {'name': FORCED_LOGOUT}, 'vars': {
                 'forced_logout_users': users, 'forced_logout_domain': MASTER, 'forced_logout_sites': scopes[me],
                 'forced_logout_concurrency': 2, 'incoplax_connection': conn(api, retries=2)}},
-        ]
+        ] + show_facts('forced_logout_result')
 
     runs = {}
 
@@ -498,7 +493,7 @@ def test_two_forced_logouts_at_once_stay_truthful(start_emulator, run_playbook, 
     for me in ('a', 'b'):
         run = runs[me].assert_ok()
         assert_clean(run)
-        report = fact(run, 'forced_logout_result')
+        report = run.fact('forced_logout_result')
         assert report['failure'] is None and report['failed_targets'] == [] and report['remaining'] == [], report
         closed = closed_ids(report)
         assert closed <= before and not closed & after, (me, sorted(closed - before), sorted(closed & after))
@@ -584,7 +579,8 @@ def test_a_multi_user_logout_under_a_429_storm_reports_target_by_target(local_se
         {'name': 'forced logout', 'block': [{'name': 'Run forced logout', 'ansible.builtin.include_role': {'name': FORCED_LOGOUT},
                                              'vars': {'forced_logout_users': users, 'forced_logout_domain': MASTER,
                                                       'incoplax_connection': dict(connection, url=role_stub.url)}}],
-         'rescue': [{'name': 'Forced logout refused', 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}}]},
+         'rescue': [{'name': 'Forced logout refused', 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}}],
+         'always': show_facts('forced_logout_result')},
     ]
     run = run_playbook(tasks).assert_ok()
     assert_clean(run)
@@ -601,7 +597,7 @@ def test_a_multi_user_logout_under_a_429_storm_reports_target_by_target(local_se
     posts = [json.loads(request['body'])['user'] for request in module_stub.requests if request['method'] == 'POST']
     assert sorted(posts) == users
 
-    report = fact(run, 'forced_logout_result')
+    report = run.fact('forced_logout_result')
     assert sorted(item['target'] for item in report['failed_targets']) == refused
     assert all(BUDGET_SPENT % 2 in item['error'] for item in report['failed_targets'])
     assert closed_ids(report) == closed

@@ -69,6 +69,23 @@ class PlaybookResult:
         """Shortcut: the module return values of task ``name``."""
         return self.task(name)['result']
 
+    def fact(self, name, host='localhost'):
+        """The last value of the variable ``name`` for ``host`` that a task showed: a debug task of it (see
+        ``show_facts``), or a task result's ansible_facts (ansible-core 2.21 sets the role's big facts without
+        returning them, so the debug task is the one way that holds on every core)."""
+        found = []
+        for item in self.results:
+            if item['host'] != host:
+                continue
+            if name in item['result'].get('ansible_facts', {}):
+                found.append(item['result']['ansible_facts'][name])
+            elif item['action'] == 'ansible.builtin.debug' and isinstance(item['result'].get(name), (dict, list)):
+                found.append(item['result'][name])
+        if not found:
+            pytest.fail('no task showed %s for %s; tasks run: %r\n%s' % (name, host, self.statuses(), self.describe()),
+                        pytrace=False)
+        return found[-1]
+
     def statuses(self):
         """(task, status) of every result, in order."""
         return [(item['task'], item['status']) for item in self.results]
@@ -79,6 +96,12 @@ class PlaybookResult:
     def assert_ok(self):
         assert self.rc == 0, self.describe()
         return self
+
+
+def show_facts(*names):
+    """Debug tasks showing the variables ``names`` (PlaybookResult.fact reads them); put them in an ``always`` to see
+    them after a failure too."""
+    return [{'name': 'Show %s' % name, 'ansible.builtin.debug': {'var': name}} for name in names]
 
 
 def as_plays(playbook):

@@ -38,6 +38,12 @@ BASE_ARGS = {'close_var': 'reg_close', 'verify_var': 'reg_verify', 'last_sweep_v
              'protected_users': ['root'], 'passes': 1, 'failure': None}
 
 
+@pytest.fixture(autouse=True)
+def facts_returned(monkeypatch):
+    """The facts come back as ansible_facts, as before ansible-core 2.21; the tests of 2.21's way set VariableLayer."""
+    monkeypatch.setattr(_record, 'VariableLayer', None)
+
+
 def action(task_check_mode=False, play_check_mode=False, **args):
     task = mock.MagicMock()
     task.args = dict(BASE_ARGS, **args)
@@ -131,11 +137,14 @@ def test_sets_the_facts_like_set_fact_when_the_core_can(tmp_path, monkeypatch):
     registered = {}
     plugin.register_host_variables = lambda variables, layer: registered.__setitem__(layer, variables)
     result = plugin.run(task_vars=dict(TASK_VARS))
-    # Never cached as host facts; set at set_fact precedence, and shown to callbacks as ansible_facts.
+    # Never cached as host facts; set at set_fact precedence.
     assert registered['cacheable'] == {}
-    assert registered['ephemeral'] is result['ansible_facts']
-    assert sorted(result['ansible_facts']) == ['forced_logout_evidence_files', 'forced_logout_result',
+    assert sorted(registered['ephemeral']) == ['forced_logout_evidence_files', 'forced_logout_result',
                                                'forced_logout_summary']
+    # Shown to callbacks without the lists of session entries, which they would copy value by value.
+    shown = result['ansible_facts']
+    assert sorted(shown) == ['forced_logout_evidence_files', 'forced_logout_outcome', 'forced_logout_summary']
+    assert shown['forced_logout_outcome'] == _forced_logout.without_entries(registered['ephemeral']['forced_logout_result'])
 
 
 def test_before_2_21_returns_the_facts_as_ansible_facts(tmp_path, monkeypatch):
@@ -241,8 +250,10 @@ def test_facts_file_before_2_19_hands_the_facts_over_in_a_private_file(tmp_path,
     close = dict(CLOSE, closed=CLOSE['closed'] + [dict(entry('c1', 'carol'), site=HOSTILE)])
     plugin = action(report_dir=str(tmp_path / 'ev'), report_name='n', facts_file=True)
     result = plugin.run(task_vars=dict(TASK_VARS, reg_close=close))
-    # Only the path is a host fact; the file is private, in ansible's local temporary directory.
-    assert list(result['ansible_facts']) == ['forced_logout_facts_file']
+    # The facts with lists of session entries are not returned (they would be host facts); the file is private, in
+    # ansible's local temporary directory.
+    assert sorted(result['ansible_facts']) == ['forced_logout_evidence_files', 'forced_logout_facts_file',
+                                               'forced_logout_outcome', 'forced_logout_summary']
     path = result['ansible_facts']['forced_logout_facts_file']
     assert os.path.dirname(path) == str(local_tmp) and mode_of(path) == 0o600
     marked = json.loads(open(path).read())

@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_run as run_action
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _forced_logout, _record
@@ -148,11 +148,71 @@ def test_the_task_environment_reaches_the_fallbacks(server, monkeypatch):
     assert server.requests[0]['headers'].get('Authorization') == 'Bearer tok-env'
 
 
-def test_an_earlier_failure_is_recorded_and_nothing_is_sent(server):
-    result = action(base(server, failure='Refuse a plan that is not the approved one: refused')).run(task_vars={})
+def approved(server, **changes):
+    """A plan of the close of alice and u-b on every site, as plan mode makes it, and its hash."""
+    server.add(json_body=SESSIONS)
+    plan = action(base(server, mode='plan')).run(task_vars={})['ansible_facts']['forced_logout_plan']
+    plan.update(changes)
+    server.requests.clear()
+    return plan, _forced_logout.plan_hash(plan)
+
+
+def test_apply_checks_the_plan_then_closes(server):
+    plan, digest = approved(server)
+    server.add(json_body=SESSIONS)           # what would be closed now
+    server.add(json_body=SESSIONS)
+    server.add(json_body=LOGGED_OUT)
+    server.add(json_body=LOGGED_OUT)
+    server.add(json_body=SESSIONS[2:])
+    server.add(json_body=SESSIONS[2:])
+    result = action(base(server, mode='apply', plan=plan, plan_hash=digest)).run(task_vars={})
+    assert methods(server) == ['GET', 'GET', 'POST', 'POST', 'GET', 'GET']
+    assert report_of(result)['outcome'] == 'contained' and result['changed'] is True
+
+
+@pytest.mark.parametrize('change, step, words', [
+    ({'plan_hash': '0' * 64}, run_action.PLAN_HASH_STEP, 'does not match the approved hash'),
+    ({'users': ['alice']}, run_action.PLAN_HASH_STEP, 'does not match the approved hash'),
+    ({'plan_users': ['alice']}, run_action.PLAN_TARGETS_STEP, 'the targets differ from the approved plan'),
+    ({'plan_file': 'missing.json'}, run_action.READ_PLAN_STEP, 'missing.json'),
+])
+def test_apply_refuses_another_plan_before_anything_is_sent(server, change, step, words):
+    plan, digest = approved(server)
+    args = base(server, mode='apply', plan=plan, plan_hash=digest)
+    if 'plan_users' in change:
+        # A plan approved for other targets: its hash matches, its users do not.
+        plan = dict(plan, users=change['plan_users'])
+        args.update(plan=plan, plan_hash=_forced_logout.plan_hash(plan))
+    elif 'plan_file' in change:
+        del args['plan']
+        args['plan_file'] = change['plan_file']
+    elif 'users' in change:
+        args['plan'] = dict(plan, **change)
+    else:
+        args.update(change)
+    plugin = action(args)
+    plugin._find_needle = mock.Mock(side_effect=AnsibleError('could not find missing.json'))
+    result = plugin.run(task_vars={})
     report = report_of(result)
-    assert server.requests == [] and report['failure'] == 'Refuse a plan that is not the approved one: refused'
-    assert report['outcome'] == 'failed' and report['before'] is None and result['changed'] is False
+    assert server.requests == [] and report['outcome'] == 'failed' and report['before'] is None
+    assert report['failure'].startswith(step + ': ') and words in report['failure'], report['failure']
+
+
+def test_apply_refuses_many_more_sessions_than_planned_after_one_listing(server):
+    plan, digest = approved(server)
+    more = SESSIONS + [dict(SESSIONS[0], session_id='s%d' % number) for number in range(4, 20)]
+    server.add(json_body=more)
+    result = action(base(server, mode='apply', plan=plan, plan_hash=digest, plan_margin='2')).run(task_vars={})
+    report = report_of(result)
+    assert methods(server) == ['GET'] and report['outcome'] == 'failed'
+    assert report['failure'] == ('%s: refused: 18 sessions would be closed now, more than the 2 planned plus the margin '
+                                 'of 2; make and approve a new plan' % run_action.PLAN_COUNT_STEP)
+
+
+def test_survey_text_is_read_as_names(server):
+    server.add(json_body=SESSIONS)
+    result = action(base(server, users='alice,\n u-b ;', concurrency='4', max_sessions=''), check_mode=True).run(task_vars={})
+    assert report_of(result)['users'] == ['alice', 'u-b'] and methods(server) == ['GET']
 
 
 def test_sweeps_close_what_came_back_then_verify(server):
@@ -164,10 +224,10 @@ def test_sweeps_close_what_came_back_then_verify(server):
     server.add(json_body=LOGGED_OUT)
     server.add(json_body=SESSIONS[1:])
     server.add(json_body=SESSIONS[1:])       # the verification
-    plugin = action(base(server, users=['alice'], sweeps=2, sweep_interval=0.5))
+    plugin = action(base(server, users=['alice'], sweeps=2, sweep_interval='1'))
     with mock.patch.object(run_action.time, 'sleep', sleeps.append):
         result = plugin.run(task_vars={})
-    assert sleeps == [0.5] and methods(server) == ['GET', 'POST', 'GET', 'GET', 'POST', 'GET', 'GET']
+    assert sleeps == [1] and methods(server) == ['GET', 'POST', 'GET', 'GET', 'POST', 'GET', 'GET']
     report = report_of(result)
     assert report['outcome'] == 'contained' and report['passes'] == 2 and report['counts']['closed_by_sweeps'] == 1
 
@@ -185,11 +245,21 @@ def test_a_failed_sweep_ends_the_steps_and_is_recorded(server):
     assert [entry['session_id'] for entry in report['closed']] == ['s1']
 
 
-@pytest.mark.parametrize('bad', [{'users': None}, {'sweeps': 'many'}, {'report_dir': '/tmp/x'}, {'colour': 'red'}])
-def test_bad_own_options_fail_the_task(server, bad):
-    args = base(server, **bad)
-    if args.get('users', '') is None:
-        del args['users']
-    with pytest.raises(AnsibleActionFail):
+@pytest.mark.parametrize('bad, named', [
+    ({'users': None}, 'forced_logout_users'),
+    ({'users': ['alice', ['bob']]}, 'forced_logout_users: element 2'),
+    ({'protected_users': [None]}, 'forced_logout_protected_users'),
+    ({'sweeps': 'many', 'concurrency': 0}, ('forced_logout_sweeps: must be a whole number', '; forced_logout_concurrency')),
+    ({'max_sessions': -1}, 'forced_logout_max_sessions'),
+    ({'domain': ' '}, 'forced_logout_domain'),
+    ({'mode': 'apply'}, 'forced_logout_plan_hash: forced_logout_mode apply needs'),
+    ({'report_dir': '/tmp/x', 'report_name': None}, 'report_name is required'),
+    ({'colour': 'red'}, 'colour'),
+])
+def test_bad_settings_fail_the_task_naming_them_before_any_request(server, bad, named):
+    args = dict((key, value) for key, value in base(server, **bad).items() if value is not None or key == 'users')
+    with pytest.raises(AnsibleActionFail) as failure:
         action(args).run(task_vars={})
+    for fragment in (named if isinstance(named, tuple) else (named,)):
+        assert fragment in str(failure.value), str(failure.value)
     assert server.requests == []
