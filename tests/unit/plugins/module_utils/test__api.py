@@ -407,3 +407,32 @@ def test_an_unreadable_retry_after_falls_back_to_the_backoff(server):
     server.add(json_body=[])
     assert client_for(server, retries=1).list_sessions() == []
     assert len(server.requests) == 2
+
+
+def test_a_netrc_entry_never_replaces_the_token(server, tmp_path, monkeypatch):
+    """requests reads .netrc for a session without auth (a token client) and its basic auth overwrote the header."""
+    netrc = tmp_path / '.netrc'
+    netrc.write_text('machine 127.0.0.1 login eve password evil\nmachine localhost login eve password evil\n')
+    netrc.chmod(0o600)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('NETRC', str(netrc))
+    server.add(json_body=[])
+    client_for(server).list_sessions('all')
+    assert server.requests[0]['headers']['Authorization'] == 'Bearer s3cr3t-token'
+
+
+def test_the_proxy_of_the_environment_is_used(server, monkeypatch):
+    """Read once per client, the proxy settings still apply: here the scripted server is the proxy."""
+    for name in ('NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HTTP_PROXY', server.url)
+    monkeypatch.setenv('http_proxy', server.url)
+    server.add(json_body=[])
+    server.add(json_body=[])
+    client = _api.IncoplaxClient('http://platform.invalid:8443', token='tok-123', retries=0)
+    client.list_sessions('all')
+    monkeypatch.setenv('NO_PROXY', 'platform.invalid')
+    monkeypatch.setenv('no_proxy', 'platform.invalid')
+    client.list_sessions('all')   # the same client: settings read when it was made
+    assert [request['path'].split('?')[0] for request in server.requests] == [
+        'http://platform.invalid:8443' + _api.SESSIONS_PATH] * 2
