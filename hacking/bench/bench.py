@@ -433,9 +433,9 @@ def checks(bench):
         if 'large' in entry:
             main, large = median_pair(entry)['role'], entry['large']
             found.append((per_session_ms(large) <= per_session_ms(main),
-                          'ansible-core %s: %d users, %.3f ms per session, not more than at %d users (%.3f ms); module '
-                          'peak RSS %s MiB' % (entry['core'], large['users'], per_session_ms(large), main['users'],
-                                               per_session_ms(main), mib(large['peak_rss_kib']))))
+                          'ansible-core %s: %d users, %.3f ms per session, not more than at %d users (%.3f ms); peak '
+                          'RSS (largest process) %s MiB' % (entry['core'], large['users'], per_session_ms(large),
+                                                            main['users'], per_session_ms(main), mib(large['peak_rss_kib']))))
     if 'baseline' in info:
         main = median_pair(info['cores'][-1])['role']
         ratio = per_session_ms(info['baseline']) / per_session_ms(main)
