@@ -20,7 +20,7 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleAction, AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
@@ -79,6 +79,16 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        try:
+            return self._run(task_vars, result)
+        except AnsibleAction as failure:
+            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
+            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
+            # AnsibleActionFail would also carry an empty traceback).
+            result.update(failed=True, msg=failure.message)
+            return result
+
+    def _run(self, task_vars, result):
 
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if args['report_dir'] and not args['report_name']:

@@ -24,7 +24,7 @@ import json
 import os
 import time
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleAction, AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -94,7 +94,13 @@ def settings(args):
         users = split_names(args['users'], ROLE_VARIABLES['users'])
         protected = split_names(args['protected_users'], ROLE_VARIABLES['protected_users'], allow_empty=True)
     except NameListError as exc:
-        raise AnsibleActionFail(str(exc))
+        problem = str(exc)
+    else:
+        problem = None
+    if problem:
+        # Raised outside the handler: AnsibleActionFail would carry the traceback of the NameListError, and the
+        # default callback would announce "an exception occurred" for a plain input error.
+        raise AnsibleActionFail(problem)
     found = dict(args, users=users, protected_users=protected, domain=args['domain'].strip(),
                  max_sessions=None if args['max_sessions'] in (None, '') else whole_number(args['max_sessions']))
     found.update((option, whole_number(args[option])) for option in NUMBERS)
@@ -221,6 +227,16 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        try:
+            return self._run(task_vars, result)
+        except AnsibleAction as failure:
+            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
+            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
+            # AnsibleActionFail would also carry an empty traceback).
+            result.update(failed=True, msg=failure.message)
+            return result
+
+    def _run(self, task_vars, result):
 
         own = dict((key, value) for key, value in self._task.args.items() if key not in CONNECTION_ARGUMENT_SPEC)
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(own)

@@ -172,7 +172,11 @@ def record(action, args, steps, dry_run, task_vars, result):
             plan = _forced_logout.plan(close, args['users'], args['domain'], args['protected_users'],
                                        args['max_sessions'], args['started_at'])
     except _forced_logout.OutcomeError as exc:
-        raise AnsibleActionFail('%s: %s' % (name, exc))
+        problem = '%s: %s' % (name, exc)
+    else:
+        problem = None
+    if problem:
+        raise AnsibleActionFail(problem)  # outside the handler: no traceback for an input error
     facts = {RESULT_FACT: report}
     if plan is not None:
         facts.update({PLAN_FACT: plan, PLAN_HASH_FACT: _forced_logout.plan_hash(plan)})
