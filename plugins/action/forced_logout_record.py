@@ -20,7 +20,7 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleAction, AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleAction, AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
@@ -66,7 +66,7 @@ class ActionModule(ActionBase):
         if value is None:
             return kind()
         if not isinstance(value, (Mapping if kind is dict else (list, tuple))):
-            raise AnsibleError('forced_logout_record: the variable %s must hold a %s, not a %s'
+            raise AnsibleActionFail('forced_logout_record: the variable %s must hold a %s, not a %s'
                                % (name, 'registered result (dict)' if kind is dict else 'list of session entries',
                                   type(value).__name__))
         return value

@@ -180,11 +180,11 @@ def test_missing_registered_results_are_unknown():
     assert report['before'] is None and report['remaining'] is None and report['outcome'] == 'failed'
 
 
-def test_a_variable_of_the_wrong_kind_is_an_error():
-    with pytest.raises(Exception, match='reg_close must hold a registered result'):
-        action().run(task_vars=dict(TASK_VARS, reg_close=['not', 'a', 'result']))
-    with pytest.raises(Exception, match='reg_swept must hold a list'):
-        action().run(task_vars=dict(TASK_VARS, reg_swept={'a': 1}))
+def test_a_variable_of_the_wrong_kind_is_a_failed_result():
+    closed = action().run(task_vars=dict(TASK_VARS, reg_close=['not', 'a', 'result']))
+    assert closed['failed'] is True and 'reg_close must hold a registered result' in closed['msg']
+    swept = action().run(task_vars=dict(TASK_VARS, reg_swept={'a': 1}))
+    assert swept['failed'] is True and 'reg_swept must hold a list' in swept['msg'] and 'ansible_facts' not in swept
 
 
 def test_report_name_is_required_with_report_dir(tmp_path):
