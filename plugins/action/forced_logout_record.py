@@ -67,8 +67,8 @@ class ActionModule(ActionBase):
             return kind()
         if not isinstance(value, (Mapping if kind is dict else (list, tuple))):
             raise AnsibleActionFail('forced_logout_record: the variable %s must hold a %s, not a %s'
-                               % (name, 'registered result (dict)' if kind is dict else 'list of session entries',
-                                  type(value).__name__))
+                                    % (name, 'registered result (dict)' if kind is dict else 'list of session entries',
+                                       type(value).__name__))
         return value
 
     def _in_check_mode(self):

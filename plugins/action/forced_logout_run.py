@@ -24,6 +24,8 @@ import json
 import os
 import time
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleAction, AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -208,9 +210,16 @@ class ActionModule(ActionBase):
     def _apply_task_environment(self):
         """The task's ``environment`` in this (per-task worker) process, as a module process would have it: the
         INCOPLAX_* fallbacks and the proxy settings read it."""
-        environment = {}
-        self._compute_environment_string(environment)
-        os.environ.update((str(key), str(value)) for key, value in environment.items())
+        # As ansible-core builds a module's environment (play, block, then task entries; each templated), without
+        # asking the connection for a shell: the work is on the controller whatever the connection.
+        environments = self._task.environment or []
+        for environment in environments if isinstance(environments, list) else [environments]:
+            if not environment:
+                continue
+            values = self._templar.template(environment)
+            if not isinstance(values, Mapping):
+                raise AnsibleActionFail('environment must be a dictionary, received %s' % type(values).__name__)
+            os.environ.update((str(key), str(value)) for key, value in values.items())
 
     def _approved_plan(self, args):
         """The plan to apply: the one passed by the workflow, else read from plan_file (searched like the file lookup)."""

@@ -659,6 +659,20 @@ def test_fail_on_incomplete_false_publishes_and_ends_ok(api, run_playbook, tmp_p
     assert_evidence(run, report_dir, 'INC-EDA', 'INC-EDA')
 
 
+def test_connection_from_the_environment_keyword(api, run_playbook, tmp_path):
+    """The role works on the controller: the play's and the task's environment reach it as they reach a module, the
+    task's entry winning; the evidence names the URL that was used (the process environment has none)."""
+    report_dir = tmp_path / 'evidence'
+    play = role_play(None, ['carol'], forced_logout_ticket='INC-ENV', forced_logout_report_dir=str(report_dir))
+    play['environment'] = {'INCOPLAX_URL': 'http://127.0.0.1:9', 'INCOPLAX_TOKEN': 'wrong'}
+    play['tasks'][0]['environment'] = {'INCOPLAX_URL': api.url, 'INCOPLAX_TOKEN': TOKEN}
+    run = run_playbook(play, env={'INCOPLAX_URL': None, 'INCOPLAX_TOKEN': None}).assert_ok()
+    assert keys(api.state()['sessions']) == without(ALL_KEYS, CAROL)
+    result = run.fact('forced_logout_result')
+    assert result['outcome'] == 'contained' and result['platform'] == api.url.rstrip('/')
+    assert TOKEN not in json.dumps(result) and TOKEN not in run.stdout
+
+
 def test_collection_playbook_by_name(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
     extra = {'forced_logout_users': ['carol'], 'forced_logout_domain': MASTER, 'forced_logout_ticket': 'INC-PB',
