@@ -861,6 +861,23 @@ def test_the_facts_of_the_last_run_win(api, run_playbook, tmp_path):
     assert sorted(entry['body']['user'] for entry in posts(api)) == ['carol', 'dave']
 
 
+def test_a_platform_that_drops_the_sites_gets_no_logout(api, run_playbook, tmp_path):
+    # A platform (or proxy) that ignores the sites parameter lists every site: a logout would act outside the scope.
+    api.set_faults({'ignore_sites': True})
+    report_dir = tmp_path / 'evidence'
+    site = FIXTURE['sites'][0]
+    play = role_play(api, ['alice'], forced_logout_sites=[site], forced_logout_ticket='INC-SCOPE',
+                     forced_logout_report_dir=str(report_dir))
+    run = run_playbook(play)
+    assert run.rc != 0, run.describe()
+    assert {entry['method'] for entry in api.requests()} == {'GET'}, api.requests()
+    assert keys(api.state()['sessions']) == ALL_KEYS
+    data, _markdown = assert_evidence(run, report_dir, 'INC-SCOPE', 'INC-SCOPE')
+    assert data['outcome'] == 'failed' and data['closed'] == [] and data['counts']['closed'] == 0
+    assert data['failure'].startswith('Close every session of the targets in one bulk call: '), data['failure']
+    assert 'outside the requested scope %s' % site in data['failure'] and 'nothing was sent' in data['failure']
+
+
 def test_slow_propagation_is_still_open_never_spared_or_contained(api, run_playbook, tmp_path):
     # The platform accepts the logouts but the sessions stay listed longer than the role waits.
     api.set_faults({'close_delay': 60})
