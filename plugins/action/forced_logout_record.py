@@ -20,10 +20,9 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleAction, AnsibleActionFail
-from ansible.plugins.action import ActionBase
+from ansible.errors import AnsibleActionFail
 
-from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RecordingAction, record
 
 ARGUMENT_SPEC = dict(
     close_var=dict(type='str', required=True),
@@ -51,12 +50,9 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
+class ActionModule(RecordingAction):
 
-    TRANSFERS_FILES = False
     _requires_connection = False
-    _supports_check_mode = True
-    _supports_async = False
 
     def _stored(self, task_vars, name, kind):
         """The value of variable ``name`` as stored; only a value that is still a template string gets templated."""
@@ -71,28 +67,10 @@ class ActionModule(ActionBase):
                                        type(value).__name__))
         return value
 
-    def _in_check_mode(self):
-        """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
-        return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        try:
-            return self._run(task_vars, result)
-        except AnsibleAction as failure:
-            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
-            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
-            # AnsibleActionFail would also carry an empty traceback).
-            result.update(failed=True, msg=failure.message)
-            return result
-
     def _run(self, task_vars, result):
 
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if args['report_dir'] and not args['report_name']:
-            raise AnsibleActionFail('forced_logout_record: report_name is required with report_dir')
+        self._refuse_unnamed_report(args)
         dry_run = args['dry_run'] or args['mode'] == 'plan' or self._in_check_mode()
         steps = {'close': self._stored(task_vars, args['close_var'], dict),
                  'verify': self._stored(task_vars, args['verify_var'], dict),

@@ -26,9 +26,8 @@ import time
 
 from collections.abc import Mapping
 
-from ansible.errors import AnsibleAction, AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.incoplax.platform.plugins.module_utils._args import (
     CLOSE_ARGUMENT_SPEC,
@@ -40,7 +39,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._errors import P
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxRun
 from ansible_collections.incoplax.platform.plugins.plugin_utils._forced_logout import plan_hash, settings_problems, whole_number
 from ansible_collections.incoplax.platform.plugins.plugin_utils._names import NameListError, split_names
-from ansible_collections.incoplax.platform.plugins.plugin_utils._record import record
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RecordingAction, record
 
 # The steps, named as the role's tasks were: a failure is recorded as "<step>: <message>".
 READ_PLAN_STEP = 'Read the plan file'
@@ -197,15 +196,7 @@ class Steps:
         return found
 
 
-class ActionModule(ActionBase):
-
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def _in_check_mode(self):
-        """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
-        return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
+class ActionModule(RecordingAction):
 
     def _apply_task_environment(self):
         """The task's ``environment`` in this (per-task worker) process, as a module process would have it: the
@@ -232,19 +223,6 @@ class ActionModule(ActionBase):
             raise ValueError('the plan must be a JSON object (a dict), not %s' % type(plan).__name__)
         return plan
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        try:
-            return self._run(task_vars, result)
-        except AnsibleAction as failure:
-            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
-            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
-            # AnsibleActionFail would also carry an empty traceback).
-            result.update(failed=True, msg=failure.message)
-            return result
-
     def _run(self, task_vars, result):
 
         own = dict((key, value) for key, value in self._task.args.items() if key not in CONNECTION_ARGUMENT_SPEC)
@@ -252,8 +230,7 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             raise AnsibleActionFail('forced_logout_run: %s' % '; '.join(validation.error_messages))
         args = settings(validation.validated_parameters)
-        if args['report_dir'] and not args['report_name']:
-            raise AnsibleActionFail('forced_logout_run: report_name is required with report_dir')
+        self._refuse_unnamed_report(args)
         args['started_at'] = args['started_at'] or utc_now()
         self._apply_task_environment()
         dry_run = args['mode'] == 'plan' or self._in_check_mode()

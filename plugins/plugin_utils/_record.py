@@ -23,7 +23,8 @@ import time
 from collections.abc import Mapping
 
 from ansible import constants as C
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleAction, AnsibleActionFail
+from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout
@@ -121,6 +122,11 @@ def utc_stamp(now=None):
     return time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
 
 
+def without_entry_lists(facts):
+    """The facts that hold no list of session entries: what a task result may show cheaply."""
+    return dict((key, value) for key, value in facts.items() if key not in (RESULT_FACT, PLAN_FACT))
+
+
 def write_evidence(args, report, plan):
     """Write the run's new evidence files and append the ledger record; returns the files fact."""
     directory = os.path.expanduser(os.path.expandvars(args['report_dir']))
@@ -190,8 +196,9 @@ def record(action, args, steps, dry_run, task_vars, result):
         else:
             facts[FILES_FACT] = files
     facts[SUMMARY_FACT] = _forced_logout.summary(report, files, args['cluster'])
+    outcome = _forced_logout.without_entries(report)
     if args['facts_file']:
-        facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
+        facts[OUTCOME_FACT] = outcome
         facts[FACTS_FILE_FACT] = None
     if can_set_facts(action):
         # Set like set_fact does (never cached as host facts). The task result shows them without the lists of
@@ -199,8 +206,7 @@ def record(action, args, steps, dry_run, task_vars, result):
         # thousand accounts), and those lists are in the facts and the evidence.
         action.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
         action.register_host_variables(facts, VariableLayer.EPHEMERAL_FACT)
-        facts = dict((key, value) for key, value in facts.items() if key not in (RESULT_FACT, PLAN_FACT))
-        facts[OUTCOME_FACT] = _forced_logout.without_entries(report)
+        facts = dict(without_entry_lists(facts), **{OUTCOME_FACT: outcome})
     elif args['facts_file'] and not failed and copies_host_facts():
         # Host facts are deep-copied on every later task: the role sets them with include_vars instead.
         try:
@@ -208,8 +214,7 @@ def record(action, args, steps, dry_run, task_vars, result):
             # facts without lists of entries are returned too (cheap host facts), for the callbacks: the role reads
             # the file with no_log, since its result would be deep-copied for them.
             path = write_facts_file(dict((k, v) for k, v in facts.items() if k != FACTS_FILE_FACT))
-            facts = dict((key, value) for key, value in facts.items() if key not in (RESULT_FACT, PLAN_FACT))
-            facts[FACTS_FILE_FACT] = path
+            facts = dict(without_entry_lists(facts), **{FACTS_FILE_FACT: path})
         except (OSError, TypeError, ValueError) as exc:
             result.setdefault('warnings', []).append('%s: facts returned as ansible_facts, no facts file: %s' % (name, exc))
     # Before 2.21 this is how they become (host) facts.
@@ -221,3 +226,37 @@ def record(action, args, steps, dry_run, task_vars, result):
     if failed:
         result.update(failed=True, msg=failed)
     return result
+
+
+class RecordingAction(ActionBase):
+    """What the actions that record a forced logout share: no files to transfer, their own effective check mode,
+    the report options' check, and failures as task results."""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _in_check_mode(self):
+        """This task's effective check mode, however it was asked for (the task inherits it from play, block, role)."""
+        return bool(getattr(self._task, 'check_mode', False)) or bool(getattr(self._play_context, 'check_mode', False))
+
+    def _refuse_unnamed_report(self, args):
+        if args['report_dir'] and not args['report_name']:
+            raise AnsibleActionFail('%s: report_name is required with report_dir' % self._task.action.rpartition('.')[2])
+
+    def _run(self, task_vars, result):
+        """The action's work; may raise AnsibleAction."""
+        raise NotImplementedError
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(RecordingAction, self).run(tmp, task_vars)
+        del tmp
+        try:
+            return self._run(task_vars, result)
+        except AnsibleAction as failure:
+            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
+            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
+            # AnsibleActionFail would also carry an empty traceback).
+            result.update(failed=True, msg=failure.message)
+            return result
