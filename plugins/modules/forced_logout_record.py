@@ -204,6 +204,11 @@ ansible_facts:
     - On ansible-core 2.21 and later, which set the facts without returning them, the task result shows them without
       C(forced_logout_result) and C(forced_logout_plan), which hold the lists of session entries; C(forced_logout_outcome)
       is there instead. The facts themselves are complete.
+    - On ansible-core 2.19 and 2.20, where returning the facts is how they become facts, every non-empty list of
+      session entries in C(forced_logout_result) and C(forced_logout_plan) is a tuple (those versions copy every list
+      of host facts at every later task, never a tuple); Jinja reads it as a list (C(length), loops, indexing,
+      filters, C(to_json)). Callbacks get this task's result as for C(no_log) (C(changed) and the warnings), unless
+      the action fails.
   returned: always
   type: dict
   contains:

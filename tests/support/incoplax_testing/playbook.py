@@ -69,10 +69,11 @@ class PlaybookResult:
         """Shortcut: the module return values of task ``name``."""
         return self.task(name)['result']
 
-    def fact(self, name, host='localhost'):
-        """The last value of the variable ``name`` for ``host`` that a task showed: a debug task of it (see
-        ``show_facts``), or a task result's ansible_facts (ansible-core 2.21 sets the role's big facts without
-        returning them, so the debug task is the one way that holds on every core)."""
+    def shown(self, name, host='localhost'):
+        """Every value of the variable ``name`` for ``host`` that a task showed, in order: a debug task of it (see
+        ``show_facts``), or a task result's ansible_facts. ansible-core 2.21 sets the role's big facts without
+        returning them, and 2.19 and 2.20 give the callbacks that result as for no_log: the debug task is the one way
+        that holds on every core."""
         found = []
         for item in self.results:
             if item['host'] != host:
@@ -81,6 +82,12 @@ class PlaybookResult:
                 found.append(item['result']['ansible_facts'][name])
             elif item['action'] == 'ansible.builtin.debug' and isinstance(item['result'].get(name), (dict, list)):
                 found.append(item['result'][name])
+        return found
+
+    def fact(self, name, host='localhost'):
+        """The last value of the variable ``name`` for ``host`` that a task showed (``shown``); fails the test clearly
+        when none did."""
+        found = self.shown(name, host)
         if not found:
             pytest.fail('no task showed %s for %s; tasks run: %r\n%s' % (name, host, self.statuses(), self.describe()),
                         pytrace=False)

@@ -19,12 +19,19 @@ import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
+try:  # ansible-core 2.19 and later template only text trusted as a template
+    from ansible.template import trust_as_template
+except ImportError:
+    def trust_as_template(text):
+        return text
+
 from ansible_collections.incoplax.platform.plugins.action import forced_logout_record as record
 from ansible_collections.incoplax.platform.plugins.plugin_utils import _evidence, _forced_logout, _record
 from incoplax_testing import cast  # pylint: disable=import-error
 
 # Entries as the results the evidence is made of carry them: no domain or user id, a ttl of 10 s.
 entry = functools.partial(cast.entry, domain=cast.OMIT, user_id=cast.OMIT, ttl=10)
+copies_host_facts = _record.copies_host_facts  # the real one: the autouse fixture replaces it
 
 
 CLOSE = {'closed': [entry('a1', 'alice'), entry('a1', 'alice', session_type='websocket'), entry('b1', 'bob', 'east')],
@@ -39,8 +46,10 @@ BASE_ARGS = {'close_var': 'reg_close', 'verify_var': 'reg_verify', 'last_sweep_v
 
 @pytest.fixture(autouse=True)
 def facts_returned(monkeypatch):
-    """The facts come back as ansible_facts, as before ansible-core 2.21; the tests of 2.21's way set VariableLayer."""
+    """The facts come back as ansible_facts as they are, as before ansible-core 2.19 without a facts file; the tests of
+    the other hand-overs say which core they model."""
     monkeypatch.setattr(_record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'copies_host_facts', lambda: True)
 
 
 def action(task_check_mode=False, play_check_mode=False, **args):
@@ -228,8 +237,8 @@ def test_warns_about_targets_with_no_open_session():
 
 
 def test_copies_host_facts_before_2_19_only():
-    assert _record.copies_host_facts('2.16.19') and _record.copies_host_facts('2.18.0rc1')
-    assert not _record.copies_host_facts('2.19.0') and not _record.copies_host_facts('2.21.5')
+    assert copies_host_facts('2.16.19') and copies_host_facts('2.18.0rc1')
+    assert not copies_host_facts('2.19.0') and not copies_host_facts('2.21.5')
 
 
 def old_core(monkeypatch, tmp_path):
@@ -290,6 +299,75 @@ def test_facts_file_when_host_facts_are_not_copied_returns_them(tmp_path, monkey
     facts = action(facts_file=True).run(task_vars=dict(TASK_VARS))['ansible_facts']
     assert facts['forced_logout_facts_file'] is None
     assert facts['forced_logout_outcome'] == _forced_logout.without_entries(facts['forced_logout_result'])
+
+
+def core_2_19(monkeypatch):
+    """ansible-core 2.19 and 2.20: no register_host_variables, host facts copied container by container."""
+    monkeypatch.setattr(_record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'copies_host_facts', lambda: False)
+
+
+def as_json(value):
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize('mode', ['run', 'plan'])
+def test_on_2_19_entry_lists_are_tuples_and_the_callbacks_get_no_entries(tmp_path, monkeypatch, mode):
+    close = dict(CLOSE, spared=[entry('r1', 'root')])
+    args = dict(mode=mode, report_name='n')
+    plain = facts_of(action(report_dir=str(tmp_path / 'plain'), **args).run(task_vars=dict(TASK_VARS, reg_close=close)))
+    core_2_19(monkeypatch)
+    result = action(report_dir=str(tmp_path), facts_file=True, **args).run(task_vars=dict(TASK_VARS, reg_close=close))
+    assert result['_ansible_no_log'] is True and not result.get('failed')
+    facts = facts_of(result)
+    report = facts['forced_logout_result']
+    # Same content as the plain hand-over and as the evidence; only the containers of the entries differ.
+    assert as_json(report) == as_json(plain['forced_logout_result'])
+    assert as_json(report) == json.loads(open(facts['forced_logout_evidence_files']['json']).read())
+    assert isinstance(report['closed'], tuple) and isinstance(report['before'], tuple) and len(report['closed']) == 3
+    assert isinstance(report['spared'], tuple) and report['spared'][0]['login'] == 'root'
+    # An empty list stays a list: remaining == [] holds as on every core.
+    assert report['remaining'] == [] and isinstance(report['users'], list) and isinstance(report['counts'], dict)
+    if mode == 'plan':
+        plan = facts['forced_logout_plan']
+        assert isinstance(plan['sessions'], tuple) and as_json(plan) == as_json(plain['forced_logout_plan'])
+        assert facts['forced_logout_plan_hash'] == _forced_logout.plan_hash(plan) == plain['forced_logout_plan_hash']
+
+
+def test_on_2_19_a_failed_record_stays_visible(tmp_path, monkeypatch):
+    core_2_19(monkeypatch)
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a directory')
+    result = action(report_dir=str(blocker / 'sub'), report_name='n', facts_file=True).run(task_vars=dict(TASK_VARS))
+    assert result['failed'] is True and 'cannot write the evidence' in result['msg']
+    assert '_ansible_no_log' not in result
+
+
+def test_ansible_core_copies_lists_of_host_facts_but_not_tuples():
+    """What the 2.19 and 2.20 hand-over relies on, asked of the installed ansible-core: fails if that changes."""
+    clean = pytest.importorskip('ansible.vars.clean')
+    entries = tuple({'session_id': 's%d' % number, '_ansible_note': 'kept'} for number in range(3))
+    facts = {'forced_logout_result': {'closed': entries, 'remaining': [], 'users': ['alice']}}
+    for copied in (clean.module_response_deepcopy(facts), clean.clean_facts(facts),
+                   clean.namespace_facts(facts)['ansible_facts']):
+        assert copied['forced_logout_result']['closed'] is entries
+        assert copied['forced_logout_result']['users'] is not facts['forced_logout_result']['users']
+
+
+def test_jinja_reads_the_tuples_like_lists(monkeypatch):
+    core_2_19(monkeypatch)
+    report = facts_of(action().run(task_vars=dict(TASK_VARS)))['forced_logout_result']
+    templar = Templar(loader=DataLoader(), variables={'forced_logout_result': report})
+
+    def render(expression):
+        return templar.template(trust_as_template('{{ %s }}' % expression))
+
+    assert render('forced_logout_result.closed | length') in (3, '3')
+    assert render("forced_logout_result.closed | map(attribute='login') | unique | sort | join(',')") == 'alice,bob'
+    assert render('forced_logout_result.closed[0].session_id') == 'a1'
+    assert render('forced_logout_result.remaining == []') in (True, 'True')
+    assert render('forced_logout_result.closed | selectattr("site", "eq", "east") | list | length') in (1, '1')
+    assert json.loads(render('forced_logout_result.closed | to_json')) == as_json(report['closed'])
 
 
 def test_facts_file_on_2_21_sets_them_like_set_fact(tmp_path, monkeypatch):

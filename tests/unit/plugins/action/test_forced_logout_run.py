@@ -32,8 +32,9 @@ ENV_NAMES = ('INCOPLAX_URL', 'INCOPLAX_TOKEN', 'INCOPLAX_USERNAME', 'INCOPLAX_PA
 def no_incoplax_env(monkeypatch):
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
-    # Facts are returned as ansible_facts here, as on ansible-core before 2.21 without a facts file.
+    # Facts are returned as ansible_facts as they are here, as on ansible-core before 2.19 without a facts file.
     monkeypatch.setattr(_record, 'VariableLayer', None)
+    monkeypatch.setattr(_record, 'copies_host_facts', lambda: True)
 
 
 def action(args, check_mode=False, diff=False, environment=None):
