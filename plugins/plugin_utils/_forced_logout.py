@@ -205,11 +205,19 @@ def evidence_json(result):
     through the pure-Python encoder, more than twice as slow with tens of thousands of entries.
     """
     encode = json.JSONEncoder(sort_keys=True, default=str).encode
+    encoded = {}  # id -> text: before and closed share their entries
+
+    def entry(item):
+        text = encoded.get(id(item))
+        if text is None:
+            text = encoded[id(item)] = encode(item)
+        return text
+
     members = []
     for key in sorted(result):
         value = result[key]
-        if key in ENTRY_LISTS and isinstance(value, list) and value:
-            text = '[\n    %s\n  ]' % ',\n    '.join(map(encode, value))
+        if key in ENTRY_LISTS and isinstance(value, (list, tuple)) and value:
+            text = '[\n    %s\n  ]' % ',\n    '.join(map(entry, value))
         else:
             text = json.dumps(value, indent=2, sort_keys=True, default=str).replace('\n', '\n  ')
         members.append('  %s: %s' % (encode(key), text))

@@ -394,16 +394,3 @@ def test_without_facts_file_nothing_changes(tmp_path, monkeypatch):
     old_core(monkeypatch, tmp_path)
     facts = action().run(task_vars=dict(TASK_VARS))['ansible_facts']
     assert sorted(facts) == ['forced_logout_result', 'forced_logout_summary']
-
-
-def test_unsafe_marking_in_entries_reaches_nested_values():
-    """In a list of entries only the strings that could start a template are marked, however deep they are."""
-    hostile = '{{ lookup("pipe", "id") }}'
-    entries = [{'session_id': 'a1', 'ttl': 10, 'alive': True, 'gone': None},
-               {'session_id': 'a2', 'connections': [{'pid': hostile}, {'pid': 'plain'}]},
-               {'session_id': 'a3', 'login': hostile}]
-    marked = _record.unsafe_marked({'forced_logout_result': {'closed': entries, 'domain': 'd'}})['forced_logout_result']
-    assert marked['domain'] == {'__ansible_unsafe': 'd'}
-    assert marked['closed'][0] == entries[0]
-    assert marked['closed'][1]['connections'] == [{'pid': {'__ansible_unsafe': hostile}}, {'pid': 'plain'}]
-    assert marked['closed'][2] == {'session_id': 'a3', 'login': {'__ansible_unsafe': hostile}}

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) Contributors to the incoplax.platform collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from hypothesis import given, settings, strategies as st
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.incoplax.platform.plugins.plugin_utils import _record
+
+HOSTILE = '{{ lookup("pipe", "id") }}'
+
+
+def test_unsafe_marking_in_entries_reaches_nested_values():
+    """In a list of entries only the strings that could start a template are marked, however deep they are."""
+    entries = [{'session_id': 'a1', 'ttl': 10, 'alive': True, 'gone': None},
+               {'session_id': 'a2', 'connections': [{'pid': HOSTILE}, {'pid': 'plain'}]},
+               {'session_id': 'a3', 'login': HOSTILE}]
+    marked = _record.unsafe_marked({'forced_logout_result': {'closed': entries, 'domain': 'd'}})['forced_logout_result']
+    assert marked['domain'] == {'__ansible_unsafe': 'd'}
+    assert marked['closed'][0] == entries[0]
+    assert marked['closed'][1]['connections'] == [{'pid': {'__ansible_unsafe': HOSTILE}}, {'pid': 'plain'}]
+    assert marked['closed'][2] == {'session_id': 'a3', 'login': {'__ansible_unsafe': HOSTILE}}
+
+
+def expected(facts):
+    return json.loads(json.dumps(_record.unsafe_marked(facts)))
+
+
+def test_facts_json_marks_like_unsafe_marked_and_encodes_a_shared_entry_once():
+    shared = {'session_id': 'a1', 'login': 'alice', 'site': 'east'}
+    hostile = {'session_id': 'a2', 'login': HOSTILE, 'site': 'east'}
+    nested = {'session_id': 'a3', 'connections': [{'pid': '<0.1.0>'}], 'tags': ['x{y']}
+    facts = {'forced_logout_result': {'before': [shared, hostile, nested], 'closed': (shared, hostile), 'remaining': [],
+                                      'users': ['alice', HOSTILE], 'counts': {'by_site': {'east': 2}}, 'failure': None},
+             'forced_logout_plan': {'sessions': [shared], 'users': ['alice']},
+             'forced_logout_summary': ['a {line}']}
+    text = _record.facts_json(facts)
+    assert json.loads(text) == expected(facts)
+    assert text.count('"session_id":"a1"') == 3
+    # include_vars reads it back as the facts, the hostile text not trusted as a template.
+    loaded = DataLoader().load(text)
+    templated = Templar(loader=DataLoader(), variables={}).template(loaded['forced_logout_result'])
+    assert [item['login'] for item in templated['closed']] == ['alice', HOSTILE]
+    assert templated['users'] == ['alice', HOSTILE]
+
+
+def test_facts_json_refuses_a_key_that_is_not_text():
+    with pytest.raises(TypeError):
+        _record.facts_json({'forced_logout_result': {'counts': {1: 2}}})
+
+
+TEXT = st.text(alphabet=st.sampled_from('ab{}%#"\\\n é'), max_size=6)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), TEXT)
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)), max_leaves=8)
+ENTRY = st.dictionaries(st.sampled_from(['session_id', 'login', 'site', 'pid', 'connections', '{k}']), VALUES, max_size=4)
+RESULT = st.fixed_dictionaries({'before': st.lists(ENTRY, max_size=3), 'closed': st.lists(ENTRY, max_size=3),
+                                'users': st.lists(TEXT, max_size=2), 'other': VALUES})
+
+
+@settings(max_examples=300, deadline=None)
+@given(RESULT, st.lists(ENTRY, max_size=2), VALUES)
+def test_facts_json_is_the_json_of_unsafe_marked_for_any_facts(result, sessions, other):
+    result['closed'] = result['closed'] + result['before'][:1]  # an entry object in both lists, as in a real run
+    facts = {'forced_logout_result': result, 'forced_logout_plan': {'sessions': sessions}, 'forced_logout_other': other}
+    assert json.loads(_record.facts_json(facts)) == expected(facts)
