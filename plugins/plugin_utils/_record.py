@@ -90,17 +90,25 @@ def operator(task_vars):
     return found
 
 
+# Text that no template can start in, whatever its delimiters: letters, digits and the punctuation of ids, names,
+# addresses and dates. A ``{`` is not enough: ansible-core before 2.19 also templates text that begins with a
+# ``#jinja2:`` header setting its own delimiters, and the template module and lookup take delimiters such as ``[[``.
+PLAIN_TEXT = re.compile(r'[\w.:@/+, -]*')
+# The JSON text of a flat session entry holding only such text (its strings and keys, numbers, true, false, null).
+PLAIN_ENTRY_JSON = re.compile(r'\{[\w.:@/+, "-]*\}')
+
+
 def unsafe_marked(value, every=True):
     """``value`` for a JSON file that include_vars reads, with strings marked unsafe (``__ansible_unsafe``).
 
     Data read from a vars file is trusted as a template; text that came from the platform must not be. Every
-    string is marked, except in lists of session entries, where only a string holding a ``{`` is (without one
-    no template can start, and marking 100,000 entries would double the file and the time to read it).
+    string is marked, except in lists of session entries, where only a string that is not plain text
+    (``PLAIN_TEXT``) is: marking 100,000 entries would double the file and the time to read it.
     """
     if isinstance(value, str):
-        return {'__ansible_unsafe': value} if every or '{' in value else value
+        return {'__ansible_unsafe': value} if every or not PLAIN_TEXT.fullmatch(value) else value
     if isinstance(value, Mapping):
-        if not every and all(isinstance(item, PLAIN_SCALARS) or (isinstance(item, str) and '{' not in item)
+        if not every and all(isinstance(item, PLAIN_SCALARS) or (isinstance(item, str) and PLAIN_TEXT.fullmatch(item))
                              for item in value.values()):
             return value  # the common session entry: flat, nothing that could start a template
         return dict((key, unsafe_marked(item, every and key not in ENTRY_LISTS)) for key, item in value.items())
@@ -113,8 +121,8 @@ def facts_json(facts):
     """The JSON text of ``unsafe_marked(facts)``, without walking every session entry in Python.
 
     Each entry is encoded once (``before`` and ``closed`` share theirs) by the C encoder, and kept as it is when its
-    text holds no ``{`` after the opening one: then it has no nested object and no string that could start a
-    template, so there is nothing to mark. The others go through ``unsafe_marked``.
+    text is that of a flat entry of plain text (``PLAIN_ENTRY_JSON``: a quote or a backslash in a string, a nested
+    value or any other character fails it): then there is nothing to mark. The others go through ``unsafe_marked``.
     """
     encode = json.JSONEncoder(separators=(',', ':')).encode
     entries = {}
@@ -123,7 +131,7 @@ def facts_json(facts):
         text = entries.get(id(item))
         if text is None:
             text = encode(item)
-            if '{' in text[1:]:
+            if not PLAIN_ENTRY_JSON.fullmatch(text):
                 text = encode(unsafe_marked(item, every=False))
             entries[id(item)] = text
         return text

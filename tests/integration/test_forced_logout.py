@@ -372,6 +372,52 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert 'NOT INTACT at line 2: previous_sha256 does not match the record before it' in tampered.stdout
 
 
+def strings_in(value):
+    """Every string held in ``value``, however deep."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def test_platform_text_in_the_result_never_runs_as_a_template(emulator, run_playbook, tmp_path):
+    """Text an attacker controls (here the node and pid of a websocket connection) stays text when later tasks
+    template the result: whatever would start a template (braces, a #jinja2: header choosing its own delimiters,
+    the delimiters a template lookup chooses). Before ansible-core 2.19 the role sets the facts from a vars file,
+    which ansible-core trusts as a template unless marked."""
+    marker = tmp_path / 'ran'
+    payloads = ['{{ lookup("ansible.builtin.pipe", "touch %s-braces") }}' % marker,
+                "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ lookup('ansible.builtin.pipe', "
+                "'touch %s-header') ]]" % marker,
+                "[[ lookup('ansible.builtin.pipe', 'touch %s-custom') ]]" % marker]
+    hostile = [dict(ALIVE, node=payload, pid=payload) for payload in payloads]
+    fixture = dict(FIXTURE, sessions=FIXTURE['sessions'] + [
+        session_entry('6a000000-0177-99e7-5545-000000000001', 'mallory', 'central', 'websocket', user_id=DAVE_ID[:-1] + '9',
+                      connections=hostile)])
+    api = holding_exactly(emulator, fixture, ADMIN_OWN)
+    (tmp_path / 'entries.j2').write_text('[[ forced_logout_result.closed | map(attribute="connections") | list ]]')
+    play = role_play(api, ['mallory'])
+    play['tasks'] += [
+        {'name': 'Template the entries', 'ansible.builtin.debug': {'msg': '{{ forced_logout_result.closed }}'}},
+        {'name': 'Template them with other delimiters', 'ansible.builtin.debug': {
+            'msg': "{{ lookup('ansible.builtin.template', '%s', variable_start_string='[[', "
+                   "variable_end_string=']]') }}" % (tmp_path / 'entries.j2')}},
+        {'name': 'Keep one', 'ansible.builtin.set_fact': {'kept': '{{ forced_logout_result.closed | first }}'}},
+        {'name': 'Template what was kept', 'ansible.builtin.debug': {'msg': '{{ kept.connections }}'}},
+    ]
+    run = run_playbook([play]).assert_ok()
+    closed = run.fact('forced_logout_result')['closed']
+    assert [connection['node'] for connection in closed[0]['connections']] == payloads
+    for name in ('Template the entries', 'Template what was kept'):
+        shown = run.result(name)['msg']
+        assert set(payloads) <= set(strings_in(shown)), (name, shown)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith('ran')) == []
+
+
 def test_guards_refuse_before_closing_anything(api, run_playbook, tmp_path):
     report_dir = tmp_path / 'evidence'
     cases = [

@@ -75,3 +75,24 @@ def test_facts_json_is_the_json_of_unsafe_marked_for_any_facts(result, sessions,
     result['closed'] = result['closed'] + result['before'][:1]  # an entry object in both lists, as in a real run
     facts = {'forced_logout_result': result, 'forced_logout_plan': {'sessions': sessions}, 'forced_logout_other': other}
     assert json.loads(_record.facts_json(facts)) == expected(facts)
+
+
+# Before ansible-core 2.19 a vars file is trusted as a template: platform text must not be run whatever delimiters
+# would start it (the default ones, a #jinja2: header of its own, or those a template task chooses).
+HEADER = "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ 6 * 7 ]]"
+
+
+def test_no_platform_text_runs_as_a_template_from_the_facts_file():
+    entry = {'session_id': 'a1', 'login': HEADER, 'site': '[[ 6 * 7 ]]', 'domain': '{{ 6 * 7 }}', 'user_id': '<%= 1 %>'}
+    plain = {'session_id': 'a2', 'login': 'bob.smith@corp', 'site': 'east-1', 'ttl': 10, 'user_id': 'u-1, u/2'}
+    facts = {'forced_logout_result': {'closed': [entry, plain], 'users': [HEADER]}}
+    text = _record.facts_json(facts)
+    assert json.loads(text)['forced_logout_result']['closed'][1] == plain  # plain text stays unmarked
+    loaded = DataLoader().load(text)
+    templar = Templar(loader=DataLoader(), variables={})
+    assert templar.template(loaded['forced_logout_result']) == facts['forced_logout_result']
+    try:
+        custom = templar.copy_with_new_env(variable_start_string='[[', variable_end_string=']]')
+    except Exception:  # pylint: disable=broad-except  # ansible-core 2.19 and later trust no vars file anyway
+        return
+    assert custom.template(loaded['forced_logout_result']) == facts['forced_logout_result']
