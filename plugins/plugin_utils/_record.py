@@ -43,7 +43,6 @@ OUTCOME_FACT = 'forced_logout_outcome'
 FACTS_FILE_FACT = 'forced_logout_facts_file'
 # Lists of session entries (from the platform, tens of thousands at scale) in the result and the plan.
 ENTRY_LISTS = frozenset(_forced_logout.ENTRY_LISTS + ('sessions',))
-PLAIN_SCALARS = (bool, int, float, type(None))
 AWX_VARS = (('awx_job_id', 'tower_job_id'), ('awx_job_template_name', 'tower_job_template_name'),
             ('awx_user_name', 'tower_user_name'))
 
@@ -108,9 +107,6 @@ def unsafe_marked(value, every=True):
     if isinstance(value, str):
         return {'__ansible_unsafe': value} if every or not PLAIN_TEXT.fullmatch(value) else value
     if isinstance(value, Mapping):
-        if not every and all(isinstance(item, PLAIN_SCALARS) or (isinstance(item, str) and PLAIN_TEXT.fullmatch(item))
-                             for item in value.values()):
-            return value  # the common session entry: flat, nothing that could start a template
         return dict((key, unsafe_marked(item, every and key not in ENTRY_LISTS)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return [unsafe_marked(item, every) for item in value]
