@@ -316,3 +316,32 @@ def test_a_webhook_without_a_strong_token_does_not_start(emulator, rulebook, rec
     assert 'webhook_token_is_required_with_16_characters_or_more' in engine.text()
     assert not webhook_ready(variables['webhook_port'])
     assert emulator.requests() == []
+
+
+def test_alert_text_that_could_run_as_a_template_starts_nothing(emulator, rulebook, receiver, tmp_path):
+    """Alert text reaches the playbook as extra vars, which ansible-core trusts as templates: an account name that is
+    a template would run on the rulebook's host. Such an alert closes nothing and is reported; a clean one that
+    follows is contained as usual."""
+    report_dir = tmp_path / 'evidence'
+    marker = tmp_path / 'ran'
+    port = free_port()
+    before = emulator.logins()
+    engine = rulebook('siem_containment', containment_vars(receiver, report_dir, port), api_env(emulator))
+    engine.wait_for('webhook listening', lambda: webhook_ready(port), START_WAIT)
+    payload = '{{ lookup("ansible.builtin.pipe", "touch %s") }}' % marker
+    header = "#jinja2:variable_start_string:'[['\n[[ lookup('ansible.builtin.pipe', 'touch %s') ]]" % marker
+    hostile = [{'alert_id': 'SIEM-T1', 'severity': 'high', 'accounts': ['user0001', payload]},
+               {'alert_id': payload, 'severity': 'high', 'accounts': ['user0001']},
+               {'alert_id': 'SIEM-T3', 'severity': 'high', 'accounts': ['user0001'], 'domain': header}]
+    for alert in hostile:
+        assert post_alert(port, alert).status_code == 200
+    engine.wait_for('three refusals', lambda: engine.text().count('incoplax: refused alert') == 3)
+    assert post_alert(port, {'alert_id': 'SIEM-T4', 'severity': 'high', 'accounts': ['user0002']}).status_code == 200
+    engine.wait_for('notification', lambda: notifications(receiver))
+    assert post_alert(port, {'incoplax_control': 'shutdown'}).status_code == 200
+    assert engine.wait_exit() == 0, engine.describe()
+    assert not marker.exists()
+    assert [note['ticket'] for note in notifications(receiver)] == ['SIEM-T4']
+    after = emulator.logins()
+    assert 'user0002' not in after and after.get('user0001') == before['user0001']
+    assert [item['body']['user'] for item in vendor_requests(emulator) if item['method'] == 'POST'] == ['user0002']
