@@ -345,3 +345,27 @@ def test_alert_text_that_could_run_as_a_template_starts_nothing(emulator, rulebo
     after = emulator.logins()
     assert 'user0002' not in after and after.get('user0001') == before['user0001']
     assert [item['body']['user'] for item in vendor_requests(emulator) if item['method'] == 'POST'] == ['user0002']
+
+
+def test_quarantine_refuses_a_relogin_whose_text_could_run_as_a_template(emulator, rulebook, receiver, tmp_path):
+    marker = tmp_path / 'ran'
+    variables = {
+        'contained_accounts': ['user0003'], 'ticket': 'INC-8', 'protected_users': ['admin'], 'max_sessions': 50,
+        'report_dir': str(tmp_path / 'evidence'), 'notify_url': receiver.url + '/hook', 'notify_token': NOTIFY_TOKEN,
+        'poll_interval': 1, 'max_polls': 6, 'stop_after_first_closure': True,
+    }
+    engine = rulebook('quarantine_watch', variables, api_env(emulator))
+    engine.wait_for('first poll', lambda: any(item['method'] == 'GET' for item in vendor_requests(emulator)),
+                    START_WAIT)
+    # A new session of the watched account, whose domain (platform text) is a template with its own delimiters.
+    state = emulator.state()
+    header = "#jinja2:variable_start_string:'[['\n[[ lookup('ansible.builtin.pipe', 'touch %s') ]]" % marker
+    hostile = {'session_id': '6b000000-0177-99e7-5545-000000000001', 'session_type': 'http',
+               'site': state['current_site'], 'domain': header, 'login': 'user0003', 'user_id': 'uid-user0003'}
+    emulator.load({'current_site': state['current_site'], 'sites': state['sites'],
+                   'sessions': state['sessions'] + [hostile]})
+    assert engine.wait_exit() == 0, engine.describe()
+    assert 'incoplax: refused to act on a re-login of a contained account' in engine.text(), engine.describe()
+    assert not marker.exists()
+    assert [item for item in vendor_requests(emulator) if item['method'] != 'GET'] == []
+    assert notifications(receiver) == []
