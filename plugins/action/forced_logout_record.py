@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RecordingAction, record
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RECORD_OPTIONS, RecordingAction, record
 
 ARGUMENT_SPEC = dict(
     close_var=dict(type='str', required=True),
@@ -43,10 +43,7 @@ ARGUMENT_SPEC = dict(
     failure=dict(type='str'),
     platform=dict(type='str'),
     caller=dict(type='str'),
-    report_dir=dict(type='str'),
-    report_name=dict(type='str'),
-    cluster=dict(type='str'),
-    facts_file=dict(type='bool', default=False),
+    **RECORD_OPTIONS
 )
 
 

@@ -39,7 +39,7 @@ from ansible_collections.incoplax.platform.plugins.module_utils._errors import P
 from ansible_collections.incoplax.platform.plugins.module_utils._module import IncoplaxRun
 from ansible_collections.incoplax.platform.plugins.plugin_utils._forced_logout import plan_hash, settings_problems, whole_number
 from ansible_collections.incoplax.platform.plugins.plugin_utils._names import NameListError, split_names
-from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RecordingAction, record
+from ansible_collections.incoplax.platform.plugins.plugin_utils._record import RECORD_OPTIONS, RecordingAction, record
 
 # The steps, named as the role's tasks were: a failure is recorded as "<step>: <message>".
 READ_PLAN_STEP = 'Read the plan file'
@@ -73,10 +73,7 @@ ARGUMENT_SPEC = dict(
     plan_margin=dict(type='raw', default=10),
     ticket=dict(type='str'),
     started_at=dict(type='str'),
-    report_dir=dict(type='str'),
-    report_name=dict(type='str'),
-    cluster=dict(type='str'),
-    facts_file=dict(type='bool', default=False),
+    **RECORD_OPTIONS
 )
 # Option -> the role variable its messages name.
 ROLE_VARIABLES = dict((option, 'forced_logout_' + option) for option in ARGUMENT_SPEC)

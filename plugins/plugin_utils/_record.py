@@ -43,6 +43,13 @@ OUTCOME_FACT = 'forced_logout_outcome'
 FACTS_FILE_FACT = 'forced_logout_facts_file'
 # Lists of session entries (from the platform, tens of thousands at scale) in the result and the plan.
 ENTRY_LISTS = frozenset(_forced_logout.ENTRY_LISTS + ('sessions',))
+# The options of an action that records a forced logout: where its evidence goes and how its facts are handed over.
+RECORD_OPTIONS = dict(
+    report_dir=dict(type='str'),
+    report_name=dict(type='str'),
+    cluster=dict(type='str'),
+    facts_file=dict(type='bool', default=False),
+)
 AWX_VARS = (('awx_job_id', 'tower_job_id'), ('awx_job_template_name', 'tower_job_template_name'),
             ('awx_user_name', 'tower_user_name'))
 
