@@ -96,12 +96,17 @@ def operator(task_vars):
     return found
 
 
-# Text that no template can start in, whatever its delimiters: letters, digits and the punctuation of ids, names,
-# addresses and dates. A ``{`` is not enough: ansible-core before 2.19 also templates text that begins with a
-# ``#jinja2:`` header setting its own delimiters, and the template module and lookup take delimiters such as ``[[``.
-PLAIN_TEXT = re.compile(r'[\w.:@/+, -]*')
-# The JSON text of a flat session entry holding only such text (its strings and keys, numbers, true, false, null).
-PLAIN_ENTRY_JSON = re.compile(r'\{[\w.:@/+, "-]*\}')
+# Text from which no template can run anything: letters, digits and the punctuation of ids, names, addresses and
+# dates, or the Erlang process id of a websocket connection (``<0.11647.54>``: its digits and dots make at most a
+# number). Neither the default delimiters nor a ``#jinja2:`` header can start in it (ansible-core before 2.19 templates
+# text that begins with one, with delimiters of its own), nor those template tasks are given (``[[``, ``[%``, ``<%``);
+# and without a parenthesis, a pipe or a quote no delimiters whatever let it call a function or a filter.
+_PLAIN = r'[\w.:@/+, -]*|<[0-9]+\.[0-9]+\.[0-9]+>'
+PLAIN_TEXT = re.compile(_PLAIN)
+# The JSON text of a session entry every string of which (key or value) is such text: outside its strings, only
+# structure, numbers, true, false and null. The flat form is tried first: most entries are flat, and it is faster.
+FLAT_PLAIN_ENTRY_JSON = re.compile(r'\{[\w.:@/+, "-]*\}')
+PLAIN_ENTRY_JSON = re.compile(r'(?:"(?:%s)"|[^"\\])*' % _PLAIN)
 
 
 def unsafe_marked(value, every=True):
@@ -124,8 +129,8 @@ def facts_json(facts):
     """The JSON text of ``unsafe_marked(facts)``, without walking every session entry in Python.
 
     Each entry is encoded once (``before`` and ``closed`` share theirs) by the C encoder, and kept as it is when its
-    text is that of a flat entry of plain text (``PLAIN_ENTRY_JSON``: a quote or a backslash in a string, a nested
-    value or any other character fails it): then there is nothing to mark. The others go through ``unsafe_marked``.
+    text is that of an entry of plain text (``PLAIN_ENTRY_JSON``: a quote or a backslash in a string, or any other
+    character, fails it): then there is nothing to mark. The others go through ``unsafe_marked``.
     """
     encode = json.JSONEncoder(separators=(',', ':')).encode
     entries = {}
@@ -134,7 +139,7 @@ def facts_json(facts):
         text = entries.get(id(item))
         if text is None:
             text = encode(item)
-            if not PLAIN_ENTRY_JSON.fullmatch(text):
+            if not FLAT_PLAIN_ENTRY_JSON.fullmatch(text) and not PLAIN_ENTRY_JSON.fullmatch(text):
                 text = encode(unsafe_marked(item, every=False))
             entries[id(item)] = text
         return text

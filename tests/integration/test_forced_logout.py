@@ -393,7 +393,8 @@ def test_platform_text_in_the_result_never_runs_as_a_template(emulator, run_play
     payloads = ['{{ lookup("ansible.builtin.pipe", "touch %s-braces") }}' % marker,
                 "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ lookup('ansible.builtin.pipe', "
                 "'touch %s-header') ]]" % marker,
-                "[[ lookup('ansible.builtin.pipe', 'touch %s-custom') ]]" % marker]
+                "[[ lookup('ansible.builtin.pipe', 'touch %s-custom') ]]" % marker,
+                '<0.1.2>{{ lookup("ansible.builtin.pipe", "touch %s-pid") }}' % marker]
     hostile = [dict(ALIVE, node=payload, pid=payload) for payload in payloads]
     fixture = dict(FIXTURE, sessions=FIXTURE['sessions'] + [
         session_entry('6a000000-0177-99e7-5545-000000000001', 'mallory', 'central', 'websocket', user_id=DAVE_ID[:-1] + '9',

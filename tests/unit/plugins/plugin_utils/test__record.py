@@ -55,12 +55,41 @@ def test_facts_json_marks_like_unsafe_marked_and_encodes_a_shared_entry_once():
     assert templated['users'] == ['alice', HOSTILE]
 
 
+PID = '<0.11647.54>'
+
+
+@pytest.mark.parametrize('text', [PID, '<0.1.0>', 'ws1@192.168.0.32', '16d72c4c-0176-99e7-5545-e0d55e0cd303', ''])
+def test_plain_text_holds_ids_addresses_and_erlang_pids(text):
+    assert _record.PLAIN_TEXT.fullmatch(text)
+
+
+@pytest.mark.parametrize('text', ['<0.1.2>{{ x }}', '<{{ x }}>', ' <0.1.2>', '<0.1.2>\n', '<0.1>', '<a.1.2>',
+                                  '<\u0663.1.2>', '<0.1.2><0.1.2>', '<<x>>', '[[ x ]]', '#jinja2:x', 'a{b', 'f(x)', 'a|b'])
+def test_text_that_only_looks_like_a_pid_or_could_start_a_template_is_not_plain(text):
+    assert not _record.PLAIN_TEXT.fullmatch(text)
+
+
+def test_a_websocket_entry_of_plain_text_is_written_as_it_is():
+    """Its nested connections (a pid, a node, a boolean) hold nothing to mark: the C encoder's text is kept."""
+    entry = {'connections': [{'conn_id': 'c1', 'is_pid_alive': True, 'node': 'ws1@192.168.0.32', 'pid': PID},
+                             {'conn_id': 'c2', 'is_pid_alive': False, 'node': 'ws2@192.168.0.33', 'pid': '<0.5.1>'}],
+             'domain': 'master.domain', 'login': 'alice', 'session_id': 'a1', 'session_type': 'websocket',
+             'site': 'central', 'ttl': 40141, 'user_id': 'u1'}
+    hostile = dict(entry, connections=[dict(entry['connections'][0], pid='<0.1.2>{{ 6 * 7 }}')])
+    text = _record.facts_json({'forced_logout_result': {'closed': [entry, hostile]}})
+    assert json.dumps(entry, separators=(',', ':')) in text
+    assert json.loads(text) == expected({'forced_logout_result': {'closed': [entry, hostile]}})
+    assert json.loads(text)['forced_logout_result']['closed'][1]['connections'][0]['pid'] == {
+        '__ansible_unsafe': '<0.1.2>{{ 6 * 7 }}'}
+
+
 def test_facts_json_refuses_a_key_that_is_not_text():
     with pytest.raises(TypeError):
         _record.facts_json({'forced_logout_result': {'counts': {1: 2}}})
 
 
-TEXT = st.text(alphabet=st.sampled_from('ab{}%#"\\\n é'), max_size=6)
+TEXT = st.one_of(st.text(alphabet=st.sampled_from('ab{}%#"\\\n é<>0.'), max_size=6),
+                 st.sampled_from([PID, '<0.1.2>{{ x }}', '<{{ x }}>', '<0.1>']))
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), TEXT)
 VALUES = st.recursive(
     SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)), max_leaves=8)
@@ -84,7 +113,8 @@ HEADER = "#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ 6 * 7
 
 def test_no_platform_text_runs_as_a_template_from_the_facts_file():
     entry = {'session_id': 'a1', 'login': HEADER, 'site': '[[ 6 * 7 ]]', 'domain': '{{ 6 * 7 }}', 'user_id': '<%= 1 %>'}
-    plain = {'session_id': 'a2', 'login': 'bob.smith@corp', 'site': 'east-1', 'ttl': 10, 'user_id': 'u-1, u/2'}
+    plain = {'session_id': 'a2', 'login': 'bob.smith@corp', 'site': 'east-1', 'ttl': 10, 'user_id': 'u-1, u/2',
+             'connections': [{'node': 'ws1@192.168.0.32', 'pid': PID}]}
     facts = {'forced_logout_result': {'closed': [entry, plain], 'users': [HEADER]}}
     text = _record.facts_json(facts)
     assert json.loads(text)['forced_logout_result']['closed'][1] == plain  # plain text stays unmarked
