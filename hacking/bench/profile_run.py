@@ -50,7 +50,10 @@ def main():
     parser.add_argument('--latency-ms', type=float, default=20)
     parser.add_argument('--top', type=int, default=25)
     parser.add_argument('--collection', default=bench.ROOT)
-    parser.add_argument('--controller', action='store_true',
+    timing = parser.add_mutually_exclusive_group()
+    timing.add_argument('--steps', action='store_true',
+                        help='also time the steps of each worker, without a profiler (steptimes/sitecustomize.py)')
+    timing.add_argument('--controller', action='store_true',
                         help='also profile ansible-playbook\'s main process and each worker (ctlprof/sitecustomize.py)')
     options = parser.parse_args()
     work = tempfile.mkdtemp(prefix='incoplax-profile-')
@@ -77,9 +80,12 @@ def main():
             'BENCH_TIMER_FILE': timer, 'BENCH_PYTHON': python, 'BENCH_PROFILE_DIR': profiles,
         })
         controller = os.path.join(work, 'controller')
+        steps = os.path.join(work, 'steps.txt')
         if options.controller:
             os.makedirs(controller)
             env.update(PYTHONPATH=os.path.join(bench.HERE, 'ctlprof'), BENCH_CTL_PROFILE_DIR=controller)
+        elif options.steps:
+            env.update(PYTHONPATH=os.path.join(bench.HERE, 'steptimes'), BENCH_STEP_TIMES=steps)
         started = time.monotonic()
         import subprocess
         with open(os.path.join(work, 'playbook.log'), 'w') as output:
@@ -112,6 +118,10 @@ def main():
                     print('\n'.join(text.getvalue().splitlines()[6:]))
         if options.controller:
             print_controller(controller, options.top)
+        if options.steps and os.path.exists(steps):
+            print('\nWall time of each step, by worker (seconds, calls):')
+            with open(steps) as handle:
+                print(handle.read(), end='')
     finally:
         emulator.stop()
     return code
