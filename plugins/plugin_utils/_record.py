@@ -96,11 +96,12 @@ def operator(task_vars):
     return found
 
 
-# Text from which no template can run anything: letters, digits and the punctuation of ids, names, addresses and
-# dates, or the Erlang process id of a websocket connection (``<0.11647.54>``: its digits and dots make at most a
-# number). Neither the default delimiters nor a ``#jinja2:`` header can start in it (ansible-core before 2.19 templates
-# text that begins with one, with delimiters of its own), nor those template tasks are given (``[[``, ``[%``, ``<%``);
-# and without a parenthesis, a pipe or a quote no delimiters whatever let it call a function or a filter.
+# Text left unmarked in the facts file: letters, digits and the punctuation of ids, names, addresses and dates, or the
+# Erlang process id of a websocket connection (``<0.11647.54>``: its digits and dots make at most a number). Neither
+# the default delimiters nor a ``#jinja2:`` header can start in it (ansible-core before 2.19 templates text that begins
+# with one, with delimiters of its own), nor those template tasks are given (``[[``, ``[%``, ``<%``). Even delimiters
+# made of its own characters would leave it no function call and no filter (no parenthesis, pipe or quote): at most
+# a variable read or a Jinja test such as ``is defined``.
 _PLAIN = r'[\w.:@/+, -]*|<[0-9]+\.[0-9]+\.[0-9]+>'
 PLAIN_TEXT = re.compile(_PLAIN)
 # The JSON text of a session entry every string of which (key or value) is such text: outside its strings, only
