@@ -207,8 +207,9 @@ ansible_facts:
     - On ansible-core 2.19 and 2.20, where returning the facts is how they become facts, every non-empty list of
       session entries in C(forced_logout_result) and C(forced_logout_plan) is a tuple (those versions copy every list
       of host facts at every later task, never a tuple); Jinja reads it as a list (C(length), loops, indexing,
-      filters, C(to_json)). Callbacks get this task's result as for C(no_log) (C(changed) and the warnings), unless
-      the action fails.
+      filters, C(to_json)). To compare one with a list, or add it to another (an empty one stays a list, and a
+      tuple and a list do not add up), apply C(list) first. Callbacks get this task's result as for C(no_log)
+      (C(changed) and the warnings), unless the action fails.
   returned: always
   type: dict
   contains:

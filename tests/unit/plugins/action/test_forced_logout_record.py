@@ -368,6 +368,9 @@ def test_jinja_reads_the_tuples_like_lists(monkeypatch):
     assert render('forced_logout_result.remaining == []') in (True, 'True')
     assert render('forced_logout_result.closed | selectattr("site", "eq", "east") | list | length') in (1, '1')
     assert json.loads(render('forced_logout_result.closed | to_json')) == as_json(report['closed'])
+    # The documented way to add lists of entries (an empty one is a list, and a tuple and a list do not add up).
+    assert render("((forced_logout_result.closed | list) + (forced_logout_result.remaining | list)) | length") in (3, '3')
+    assert render("((forced_logout_result.remaining | list) + (forced_logout_result.closed | list)) | length") in (3, '3')
 
 
 def test_facts_file_on_2_21_sets_them_like_set_fact(tmp_path, monkeypatch):
