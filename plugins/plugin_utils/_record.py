@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import gc
 import getpass
 import json
 import os
@@ -305,6 +307,23 @@ def record(action, args, steps, dry_run, task_vars, result):
     return result
 
 
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """The cyclic garbage collector off while a forced logout runs, as it was again afterwards.
+
+    The run allocates hundreds of thousands of objects that live until it ends (the listings, the result, the evidence),
+    and a full collection also walks every object the worker inherited from the controller: about 0.05 s of pauses at
+    a thousand accounts, all for nothing. Reference counting still frees whatever is not in a cycle.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class RecordingAction(ActionBase):
     """What the actions that record a forced logout share: no files to transfer, their own effective check mode,
     the report options' check, and failures as task results."""
@@ -329,11 +348,12 @@ class RecordingAction(ActionBase):
         task_vars = task_vars or {}
         result = super(RecordingAction, self).run(tmp, task_vars)
         del tmp
-        try:
-            return self._run(task_vars, result)
-        except AnsibleAction as failure:
-            # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then has
-            # no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
-            # AnsibleActionFail would also carry an empty traceback).
-            result.update(failed=True, msg=failure.message)
-            return result
+        with cyclic_gc_paused():
+            try:
+                return self._run(task_vars, result)
+            except AnsibleAction as failure:
+                # ansible-core before 2.19 treats an AnsibleAction leaving run() as a crash: the play's rescue then
+                # has no ansible_failed_result. The failure becomes the task's result here, its text only (2.16's
+                # AnsibleActionFail would also carry an empty traceback).
+                result.update(failed=True, msg=failure.message)
+                return result

@@ -7,12 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
 import json
+
+from unittest import mock
 
 import pytest
 
 from hypothesis import given, settings, strategies as st
 
+from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
@@ -126,3 +130,40 @@ def test_no_platform_text_runs_as_a_template_from_the_facts_file():
     except Exception:  # pylint: disable=broad-except  # ansible-core 2.19 and later trust no vars file anyway
         return
     assert custom.template(loaded['forced_logout_result']) == facts['forced_logout_result']
+
+
+class GcProbe(_record.RecordingAction):
+    """A recording action whose work says whether the cyclic garbage collector is on, then ends as asked."""
+
+    def _run(self, task_vars, result):
+        task_vars['seen'].append(gc.isenabled())
+        if task_vars.get('end') == 'refused':
+            raise AnsibleActionFail('refused')
+        if task_vars.get('end') == 'crash':
+            raise RuntimeError('crash')
+        return result
+
+
+def run_probe(end=None):
+    task = mock.MagicMock(args={}, async_val=0, check_mode=False, action='incoplax.platform.probe')
+    probe = GcProbe(task=task, connection=mock.MagicMock(), play_context=mock.MagicMock(check_mode=False), loader=None,
+                    templar=mock.MagicMock(), shared_loader_obj=None)
+    seen = []
+    try:
+        return probe.run(task_vars={'seen': seen, 'end': end}), seen
+    except RuntimeError:
+        return None, seen
+
+
+@pytest.mark.parametrize('end', [None, 'refused', 'crash'])
+def test_the_cyclic_gc_is_off_while_a_forced_logout_runs_and_as_it_was_afterwards(end):
+    assert gc.isenabled()
+    result, seen = run_probe(end)
+    assert seen == [False] and gc.isenabled()
+    if end == 'refused':
+        assert result['failed'] is True and result['msg'] == 'refused'
+    gc.disable()  # a caller that had turned it off finds it off
+    try:
+        assert run_probe(end)[1] == [False] and not gc.isenabled()
+    finally:
+        gc.enable()
