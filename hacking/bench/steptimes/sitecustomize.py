@@ -5,7 +5,9 @@ on PYTHONPATH, each worker process of ansible-playbook appends to that file the 
 per step it ran: ``worker-PID SECONDS CALLS STEP``. No profiler: cProfile overstates Python-heavy steps about twice.
 Module processes and other programs are left alone. Developer aid."""
 
+import atexit
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -45,6 +47,26 @@ def _timed(function, label, totals):
     return timed
 
 
+def _gc_timer(totals):
+    """A gc callback adding the cyclic garbage collector's pauses to ``totals``, by generation."""
+    collecting = []
+
+    def timer(phase, info):
+        if phase == 'start':
+            collecting.append(time.perf_counter())
+        elif collecting:
+            label = '(gc pauses, generation %d)' % info['generation']
+            calls, seconds = totals.get(label, (0, 0.0))
+            totals[label] = (calls + 1, seconds + time.perf_counter() - collecting.pop())
+    return timer
+
+
+def _write(name, totals):
+    with open(OUT, 'a') as stream:
+        for label, (calls, seconds) in sorted(totals.items(), key=lambda item: -item[1][1]):
+            stream.write('%s %.4f %d %s\n' % (name, seconds, calls, label))
+
+
 def _patch(totals):
     for module_name, class_name, name in STEPS:
         try:
@@ -64,6 +86,8 @@ if OUT and os.path.basename(sys.argv[0] if sys.argv else '') == 'ansible-playboo
 
         def _run(self):
             totals = {}
+            # A worker inherits the controller's objects, which its full collections walk too.
+            gc.callbacks[:] = [_gc_timer(totals)]
             started = time.perf_counter()
             _patch(totals)
             # The collection's code is imported in the controller before the task starts (the action plugin's class);
@@ -74,9 +98,7 @@ if OUT and os.path.basename(sys.argv[0] if sys.argv else '') == 'ansible-playboo
                 return original(self)
             finally:
                 totals['(worker)'] = (1, time.perf_counter() - started)
-                with open(OUT, 'a') as stream:
-                    for label, (calls, seconds) in sorted(totals.items(), key=lambda item: -item[1][1]):
-                        stream.write('worker-%d %.4f %d %s\n' % (os.getpid(), seconds, calls, label))
+                _write('worker-%d' % os.getpid(), totals)
 
         worker.WorkerProcess._run = _run
 
@@ -84,3 +106,7 @@ if OUT and os.path.basename(sys.argv[0] if sys.argv else '') == 'ansible-playboo
         _patch_worker()
     except ImportError:
         pass
+    else:
+        MAIN = {}
+        gc.callbacks.append(_gc_timer(MAIN))
+        atexit.register(lambda: _write('main-%d' % os.getpid(), MAIN))
