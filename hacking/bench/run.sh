@@ -10,6 +10,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=$("$ROOT/tests/utils/venv.sh") || { echo "venv set-up failed" >&2; exit 1; }
+# Help without building the 2.16 venv first.
+for arg in "$@"; do
+  case $arg in
+    -h|--help) exec "$VENV/bin/python" "$ROOT/hacking/bench/bench.py" --help ;;
+  esac
+done
 if [ -z "${INCOPLAX_BENCH_VENVS:-}" ]; then
   # Same directory, lock and stamp as tests/utils/matrix.sh, so either one reuses the other's venv.
   OLD=$ROOT/.venv-2.16 LOCK=$ROOT/requirements-matrix-2.16.txt
