@@ -343,11 +343,15 @@ def result_of(request, the_plan, found, caller, check_mode, wait, wait_timeout, 
     return result
 
 
+def not_open_warning(kind, names):
+    """The warning for targets (``kind``: user or session_id) that have no open session."""
+    return 'no open session found on these sites for %s: %s (a typo, or already logged out?)' % (kind, ', '.join(names))
+
+
 def warnings_of(request, the_plan, found, wait):
     warnings = list(request['warnings']) + list(the_plan.warnings)
     if the_plan.not_open:
-        warnings.append('no open session found on these sites for %s: %s (a typo, or already logged out?)'
-                        % ('user' if request['users'] is not None else 'session_id', ', '.join(the_plan.not_open)))
+        warnings.append(not_open_warning('user' if request['users'] is not None else 'session_id', the_plan.not_open))
     if found.remaining and not wait:
         warnings.append('wait is false and %d targeted session(s) were still open after closing; see remaining'
                         % distinct(found.remaining))

@@ -90,8 +90,22 @@ def test_closes_verifies_and_records_in_one_step(server, tmp_path):
     assert report['platform'] == server.url and report['passes'] == 1 and report['finished_at']
     evidence = json.loads(open(result['ansible_facts']['forced_logout_evidence_files']['json']).read())
     assert evidence == json.loads(_forced_logout.evidence_json(report))
+    # The verification found no open session of the targets: that is success, never a warning about a typo.
+    assert 'warnings' not in result, result.get('warnings')
     # No form of the token in what the action returns.
     assert 'tok-123' not in json.dumps(result)
+
+
+def test_a_target_without_a_session_is_warned_about_once(server, tmp_path):
+    server.add(json_body=SESSIONS)
+    server.add(json_body=LOGGED_OUT)
+    server.add(json_body=LOGGED_OUT)
+    server.add(json_body=SESSIONS[2:])
+    server.add(json_body=SESSIONS[2:])
+    args = base(server, report_dir=str(tmp_path), report_name='INC-9')
+    result = action(dict(args, users=args['users'] + ['ghost'])).run(task_vars={})
+    assert report_of(result)['not_open'] == ['ghost']
+    assert result['warnings'] == ['forced_logout: no open session found for ghost (a typo, or already logged out?)']
 
 
 def test_check_mode_only_lists_and_records_a_dry_run(server):
