@@ -327,6 +327,8 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert '| Platform | %s |' % api.url in markdown and '| Result | contained |' in markdown
     summary = summary_text(run)
     assert summary[0] == 'forced logout INC-1001: contained'
+    # The verification finding no open session of the targets is what success looks like, never a typo warning.
+    assert 'no open session found' not in run.stdout + run.stderr, run.describe()
     files = run.fact('forced_logout_evidence_files')
     assert 'evidence: %s and %s' % (files['json'], files['markdown']) in summary
     assert 'ledger: %s (run 1, record SHA-256 %s)' % (files['ledger'], files['ledger_record_sha256']) in summary
@@ -346,6 +348,8 @@ def test_normal_run_then_second_run_changes_nothing(api, run_playbook, tmp_path)
     assert sorted(second['not_open']) == sorted(['alice', BOB_ID, 'carol']) and second['outcome'] == 'contained'
     assert summary_text(again)[0].startswith('forced logout INC-1001: contained (no open session found for ')
     assert '[WARNING]: forced_logout: no open session found for ' in again.stdout + again.stderr
+    warned = [line for line in (again.stdout + again.stderr).splitlines() if 'WARNING' in line and 'no open session' in line]
+    assert len(warned) == 1, again.describe()
     assert published(again)['ok'] is True
     _data, markdown = assert_evidence(again, report_dir, 'INC-1001', 'INC-1001')
     assert '## No open session found' in markdown
@@ -928,6 +932,42 @@ def test_the_facts_of_the_last_run_win(api, run_playbook, tmp_path):
     assert run.result('after first')['msg'] == 'T-1 forced logout T-1: contained'
     assert run.result('after second')['msg'] == 'T-2 forced logout T-2: contained'
     assert sorted(entry['body']['user'] for entry in posts(api)) == ['carol', 'dave']
+
+
+@pytest.mark.parametrize('inject', ['false', 'true'])
+def test_the_role_needs_no_facts_injected_as_variables(api, run_playbook, tmp_path, inject):
+    """inject_facts_as_vars false (a setting of its own, and ansible-core's default from 2.24): the role still reports,
+    publishes and fails as it should, and its facts are where its README says. On 2.20, which warns when an injected
+    fact is read, none of its tasks reads one."""
+    report_dir = tmp_path / 'evidence'
+    read = ("{{ (ansible_facts.forced_logout_result if ansible_facts.forced_logout_result is defined "
+            "else forced_logout_result).counts.closed }} {{ forced_logout_outcome.outcome }} {{ forced_logout_summary[0] }} "
+            "{{ forced_logout_evidence_files.json is defined }}")
+    play = {'name': 'forced logout', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Apply the role', 'ansible.builtin.include_role': {'name': ROLE},
+         'vars': role_vars(api, ['alice'], forced_logout_ticket='INC-9', forced_logout_report_dir=str(report_dir))},
+        {'name': 'Read the result as documented', 'ansible.builtin.debug': {'msg': read}}]}
+    run = run_playbook(play, env={'ANSIBLE_INJECT_FACT_VARS': inject}).assert_ok()
+    data = evidence(report_dir, 'INC-9')[0]
+    assert keys(data['closed']) == ALICE and keys(api.state()['sessions']) == without(ALL_KEYS, ALICE)
+    closed = data['counts']['closed']
+    assert run.result('Read the result as documented')['msg'] == '%d contained forced logout INC-9: contained True' % closed
+    assert summary_text(run)[0] == 'forced logout INC-9: contained'
+    assert published(run)['ok'] is True
+    # Nothing to warn about in a run that contained everything (no deprecated fact read, no empty task file).
+    warned = [line for line in (run.stdout + run.stderr).splitlines() if 'WARNING' in line]
+    assert warned == [], run.describe()
+
+    # A run that is not complete still fails the play with its own message, not with an undefined variable.
+    api.set_faults({'fail_users': ['bob']})
+    refused = dict(play['tasks'][0], vars=role_vars(api, ['bob'], forced_logout_ticket='INC-10',
+                                                    forced_logout_report_dir=str(report_dir)))
+    failed = run_playbook(dict(play, tasks=[refused]), env={'ANSIBLE_INJECT_FACT_VARS': inject})
+    assert failed.rc != 0, failed.describe()
+    final = failed.task('Fail when the logout is not complete')
+    assert final['status'] == 'failed' and final['result']['msg'].startswith('forced_logout failed:'), failed.describe()
+    assert 'bob' in final['result']['msg'] and '.json' in final['result']['msg']
+    assert published(failed)['ok'] is False
 
 
 def test_a_platform_that_drops_the_sites_gets_no_logout(api, run_playbook, tmp_path):
