@@ -104,11 +104,12 @@ def operator(task_vars):
 # with one, with delimiters of its own), nor those template tasks are given (``[[``, ``[%``, ``<%``). Even delimiters
 # made of its own characters would leave it no function call and no filter (no parenthesis, pipe or quote): at most
 # a variable read or a Jinja test such as ``is defined``.
-_PLAIN = r'[\w.:@/+, -]*|<[0-9]+\.[0-9]+\.[0-9]+>'
+_PLAIN_CHARACTERS = r'\w.:@/+, -'  # the hyphen last: it stays a hyphen in a character class
+_PLAIN = r'[%s]*|<[0-9]+\.[0-9]+\.[0-9]+>' % _PLAIN_CHARACTERS
 PLAIN_TEXT = re.compile(_PLAIN)
 # The JSON text of a session entry every string of which (key or value) is such text: outside its strings, only
 # structure, numbers, true, false and null. The flat form is tried first: most entries are flat, and it is faster.
-FLAT_PLAIN_ENTRY_JSON = re.compile(r'\{[\w.:@/+, "-]*\}')
+FLAT_PLAIN_ENTRY_JSON = re.compile(r'\{["%s]*\}' % _PLAIN_CHARACTERS)
 PLAIN_ENTRY_JSON = re.compile(r'(?:"(?:%s)"|[^"\\])*' % _PLAIN)
 
 
